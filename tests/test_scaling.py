@@ -1,0 +1,322 @@
+"""Tests of the inference-time scaling estimators and experiments.
+
+The estimators are checked against brute-force enumeration of every k-subset (exact fractions)
+on small cases, and by property tests; the experiments against a stand-in policy whose
+accuracy is known, and against the real zoo policies.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reasonlab import scaling
+
+# ---------------------------------------------------------------- brute-force references
+
+
+def brute_pass_at_k(n: int, c: int, k: int) -> Fraction:
+    """Fraction of k-subsets of n samples (c correct) that hold a correct one."""
+    samples = [True] * c + [False] * (n - c)
+    subsets = list(itertools.combinations(samples, k))
+    return Fraction(sum(any(s) for s in subsets), len(subsets))
+
+
+def brute_majority(answers: list, gold: str, k: int) -> Fraction:
+    """Average over all k-subsets of the vote's accuracy, a tie of j answers scoring 1/j."""
+    total, count = Fraction(0), 0
+    for subset in itertools.combinations(answers, k):
+        count += 1
+        votes: dict = {}
+        for a in subset:
+            if a is not None:
+                votes[a] = votes.get(a, 0) + 1
+        if not votes:
+            continue
+        top = max(votes.values())
+        tied = [a for a, m in votes.items() if m == top]
+        if gold in tied:
+            total += Fraction(1, len(tied))
+    return total / count
+
+
+def brute_majority_ordered(answers: list, gold: str, k: int) -> Fraction:
+    """Same, but over every ordered k-subset voted with ``tie_break="first"``."""
+    perms = list(itertools.permutations(answers, k))
+    wins = sum(scaling.majority_vote(list(p)) == gold for p in perms)
+    return Fraction(wins, len(perms))
+
+
+def brute_best_of(scores: list, correct: list, k: int) -> Fraction:
+    """Average over k-subsets of the best-scored pick, a tie of j picks scoring (right)/j."""
+    total, count = Fraction(0), 0
+    for subset in itertools.combinations(range(len(scores)), k):
+        count += 1
+        top = max(scores[i] for i in subset)
+        tied = [i for i in subset if scores[i] == top]
+        total += Fraction(sum(correct[i] for i in tied), len(tied))
+    return total / count
+
+
+answer_lists = st.lists(st.sampled_from(["a", "b", "c", None]), min_size=1, max_size=9)
+
+# ---------------------------------------------------------------- pass@k
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+def test_pass_at_k_matches_enumeration(n):
+    for c in range(n + 1):
+        for k in range(1, n + 1):
+            assert scaling.pass_at_k(n, c, k) == pytest.approx(float(brute_pass_at_k(n, c, k)))
+
+
+@pytest.mark.parametrize(
+    ("n", "c", "k", "expected"),
+    [
+        (10, 0, 5, 0.0),
+        (10, 10, 1, 1.0),
+        (10, 3, 1, 0.3),  # pass@1 is the fraction correct
+        (10, 6, 5, 1.0),  # only 4 wrong samples: every 5-subset holds a correct one
+        (4, 1, 2, 0.5),
+    ],
+)
+def test_pass_at_k_known_values(n, c, k, expected):
+    assert scaling.pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-15)
+
+
+def test_pass_at_k_stable_for_large_n():
+    # C(10000, 500) overflows a float; the product form does not need it.
+    n, c, k = 10_000, 7, 500
+    exact = Fraction(math.comb(n, k) - math.comb(n - c, k), math.comb(n, k))
+    assert scaling.pass_at_k(n, c, k) == pytest.approx(float(exact), rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 200).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))))
+def test_pass_at_k_properties(nc):
+    n, c = nc
+    values = [scaling.pass_at_k(n, c, k) for k in range(1, n + 1)]
+    assert all(0.0 <= v <= 1.0 for v in values)
+    assert all(a <= b + 1e-12 for a, b in itertools.pairwise(values))  # monotone in k
+    assert values[0] == pytest.approx(c / n)  # pass@1 = accuracy of one sample
+    assert values[-1] == float(c > 0)  # pass@n: did any sample get it?
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((5, 2, 6), ValueError, "k must be <= n"),
+        ((5, 6, 1), ValueError, "c .* must be <= n"),
+        ((5, -1, 1), ValueError, "c must be >= 0"),
+        ((5, 2, 0), ValueError, "k must be >= 1"),
+        ((0, 0, 1), ValueError, "n must be >= 1"),
+        ((5.0, 2, 1), TypeError, "n must be an int"),
+        ((5, True, 1), TypeError, "c must be an int"),
+    ],
+)
+def test_pass_at_k_rejects_bad_input(args, error, match):
+    with pytest.raises(error, match=match):
+        scaling.pass_at_k(*args)
+
+
+# ---------------------------------------------------------------- majority vote
+
+
+@pytest.mark.parametrize(
+    ("answers", "kwargs", "expected"),
+    [
+        (["1", "2", "2"], {}, "2"),
+        ([None, None, "3"], {}, "3"),  # None never wins, even with more "votes"
+        ([None, None], {}, None),
+        ([], {}, None),
+        (["2", "1", "1", "2"], {}, "2"),  # tie: the answer voted first
+        (["2", "1", "1", "2"], {"tie_break": [0.0, -1.0, -0.5, -3.0]}, "2"),  # best single score
+        (["2", "1", "1", "2"], {"tie_break": [-2.0, -1.0, -0.5, -3.0]}, "1"),
+        (["2", "1", "1", "2", "3"], {"tie_break": [0, 0, 0, 0, 9]}, "2"),  # "3" is not tied
+        ([3, 4, 4], {}, 4),  # any hashable works
+    ],
+)
+def test_majority_vote(answers, kwargs, expected):
+    assert scaling.majority_vote(answers, **kwargs) == expected
+
+
+def test_majority_vote_random_tie_break_is_seeded_and_fair():
+    answers = ["a", "b", "c", "a", "b", "c"]
+    picks = [scaling.majority_vote(answers, tie_break="random", seed=s) for s in range(600)]
+    assert picks == [scaling.majority_vote(answers, tie_break="random", seed=s) for s in range(600)]
+    for a in "abc":  # each of the three tied answers about 1/3 of the time
+        assert 150 < picks.count(a) < 250
+    # no tie: the seed does not matter
+    assert {
+        scaling.majority_vote(["a", "a", "b"], tie_break="random", seed=s) for s in range(9)
+    } == {"a"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"tie_break": "last"}, "tie_break must be"),
+        ({"tie_break": "random"}, "needs a seed"),
+        ({"tie_break": [1.0]}, "one score per answer"),
+    ],
+)
+def test_majority_vote_rejects_bad_tie_break(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        scaling.majority_vote(["a", "b"], **kwargs)
+
+
+# ---------------------------------------------------------------- majority@k
+
+
+def test_majority_at_k_matches_enumeration_on_random_cases():
+    rng = random.Random(0)
+    for _ in range(150):
+        n = rng.randint(1, 9)
+        answers = [rng.choice([None, "a", "b", "c", "d"]) for _ in range(n)]
+        gold = rng.choice("abc")
+        ks = list(range(1, n + 1))
+        exact = scaling.majority_at_k_exact(answers, gold, ks)
+        for k, value in zip(ks, exact, strict=True):
+            assert value == pytest.approx(float(brute_majority(answers, gold, k)), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [["a", "b", "a", "b", None, "c"], ["a", "b", "c", "d", "a"], [None, "a", "b", "b", "a"]],
+)
+def test_uniform_tie_break_equals_first_vote_in_random_order(answers):
+    # The documented tie rule: in a random order, "first" is a uniform tie-break.
+    for k in range(1, len(answers) + 1):
+        exact = scaling.majority_at_k_exact(answers, "a", [k])[0]
+        assert exact == pytest.approx(float(brute_majority_ordered(answers, "a", k)), abs=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(answer_lists, st.sampled_from(["a", "b"]))
+def test_majority_at_k_properties(answers, gold):
+    n = len(answers)
+    curve = scaling.majority_at_k_exact(answers, gold, list(range(1, n + 1)))
+    assert np.all((curve >= -1e-12) & (curve <= 1 + 1e-12))
+    # majority@1 is the plain accuracy of one sample
+    assert curve[0] == pytest.approx(answers.count(gold) / n)
+    # majority@n is one vote over all samples
+    counts = {a: answers.count(a) for a in set(answers) - {None}}
+    if gold in counts and counts[gold] == max(counts.values()):
+        tied = sum(m == counts[gold] for m in counts.values())
+        assert curve[-1] == pytest.approx(1 / tied)
+    else:
+        assert curve[-1] == pytest.approx(0.0)
+    # a vote can be no more right than "some voter is right"
+    passes = [scaling.pass_at_k(n, answers.count(gold), k) for k in range(1, n + 1)]
+    assert np.all(curve <= np.array(passes) + 1e-12)
+
+
+def test_majority_at_k_grows_when_gold_is_the_plurality():
+    # 40% gold, the rest split over 6 wrong answers: voting should climb towards 1.
+    answers = ["g"] * 8 + ["w1", "w2", "w3", "w4", "w5", "w6"] * 2
+    curve = scaling.majority_at_k_exact(answers, "g", range(1, 21))
+    assert curve[0] == pytest.approx(0.4)
+    odd = curve[::2]  # odd k: no even-split ties, so the curve rises until it reaches 1
+    rising = odd[odd < 1.0]
+    assert len(rising) >= 5 and np.all(np.diff(rising) > 0)
+    assert curve[-1] == 1.0  # 8 gold votes against 2 for each wrong answer
+
+
+def test_majority_at_k_agrees_with_monte_carlo():
+    rng = random.Random(1)
+    problems = [[rng.choice(["a", "a", "b", "c", None]) for _ in range(12)] for _ in range(6)]
+    gold = ["a"] * 6
+    exact = scaling.majority_at_k(problems, gold, 5)
+    mean, se = scaling.majority_at_k_monte_carlo(problems, gold, 5, num_draws=2000, seed=0)
+    assert se > 0
+    assert abs(mean - exact) < 4 * se
+    assert (mean, se) == scaling.majority_at_k_monte_carlo(
+        problems, gold, 5, num_draws=2000, seed=0
+    )
+
+
+def test_majority_at_k_rejects_bad_input():
+    with pytest.raises(ValueError, match="one gold answer per problem"):
+        scaling.majority_at_k([["a"], ["b"]], ["a"], 1)
+    with pytest.raises(ValueError, match="k must be <= n"):
+        scaling.majority_at_k([["a", "b"]], ["a"], 3)
+    with pytest.raises(ValueError, match="at least one sample"):
+        scaling.majority_at_k([[]], ["a"], 1)
+    with pytest.raises(ValueError, match="at least one problem"):
+        scaling.majority_at_k([], [], 1)
+
+
+# ---------------------------------------------------------------- best-of-N
+
+
+def test_best_of_n_picks_the_first_highest_score():
+    samples = ["x", "yy", "zz", "www"]
+    assert scaling.best_of_n(samples, len, 4) == "www"
+    assert scaling.best_of_n(samples, len, 3) == "yy"  # ties go to the earliest
+    assert scaling.best_of_n(samples, len, 1) == "x"
+    with pytest.raises(ValueError, match="n <= len"):
+        scaling.best_of_n(samples, len, 5)
+
+
+def test_best_of_n_at_k_matches_enumeration():
+    rng = random.Random(2)
+    for _ in range(100):
+        n = rng.randint(1, 8)
+        scores = [rng.choice([0.0, -1.0, -2.0, -0.5]) for _ in range(n)]
+        correct = [rng.random() < 0.4 for _ in range(n)]
+        ks = list(range(1, n + 1))
+        got = scaling.best_of_n_at_k(scores, correct, ks)
+        for k, value in zip(ks, got, strict=True):
+            assert value == pytest.approx(float(brute_best_of(scores, correct, k)), abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=30))
+def test_best_of_n_with_an_oracle_verifier_is_pass_at_k(correct):
+    n = len(correct)
+    ks = list(range(1, n + 1))
+    got = scaling.best_of_n_at_k([float(c) for c in correct], correct, ks)
+    want = [scaling.pass_at_k(n, sum(correct), k) for k in ks]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+# ---------------------------------------------------------------- cost
+
+
+def test_cost_parallel_shares_wall_time_sequential_adds_up():
+    tokens = [100, 300, 200]
+    dollars_p, seconds_p = scaling.cost(
+        tokens, price_per_million=2.0, tokens_per_s=50.0, parallel=True
+    )
+    dollars_s, seconds_s = scaling.cost(
+        tokens, price_per_million=2.0, tokens_per_s=50.0, parallel=False
+    )
+    assert dollars_p == dollars_s == pytest.approx(600 * 2.0 / 1e6)  # same tokens, same bill
+    assert seconds_p == pytest.approx(300 / 50.0)  # waits for the longest sample
+    assert seconds_s == pytest.approx(600 / 50.0)  # waits for all of them in turn
+    assert scaling.cost(250, price_per_million=4.0, tokens_per_s=10.0, parallel=True) == (
+        pytest.approx(0.001),
+        pytest.approx(25.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("tokens", "kwargs", "match"),
+    [
+        ([], {}, "tokens is empty"),
+        ([10, -1], {}, "tokens must be >= 0"),
+        ([10], {"tokens_per_s": 0.0}, "tokens_per_s must be > 0"),
+        ([10], {"price_per_million": -1.0}, "price_per_million must be >= 0"),
+    ],
+)
+def test_cost_rejects_bad_input(tokens, kwargs, match):
+    args = {"price_per_million": 1.0, "tokens_per_s": 10.0, "parallel": True} | kwargs
+    with pytest.raises(ValueError, match=match):
+        scaling.cost(tokens, **args)
