@@ -1,0 +1,181 @@
+"""The self-check quiz: sound data, links that land, and the right feedback from both front ends."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import ipywidgets as w
+import pytest
+from docutils.nodes import make_id
+from ipywidgets.widgets.widget_link import Link
+
+from reasonlab import quiz
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def headings(path: Path) -> set[str]:
+    """Anchors (docutils ids, as Sphinx makes them) of every markdown heading in a page."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join(
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells
+            if c["cell_type"] == "markdown"
+        )
+    else:
+        text = path.read_text()
+    titles = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
+    return {make_id(t) for t in titles}
+
+
+def test_five_questions_on_the_five_topics():
+    assert len(quiz.QUESTIONS) == 5
+    text = " ".join(q.prompt for q in quiz.QUESTIONS)
+    for topic in ("RLHF", "cross-entropy", "inference-time", "verifiable reward", "distillation"):
+        assert topic in text
+
+
+@pytest.mark.parametrize("q", quiz.QUESTIONS, ids=lambda q: q.link)
+def test_exactly_one_option_is_marked_correct(q):
+    verdicts = [quiz.feedback_html(q, k).count("Correct.") for k in range(len(q.options))]
+    assert verdicts.count(1) == 1
+    assert verdicts.index(1) == q.correct
+    assert len(set(q.options)) == quiz.NUM_OPTIONS
+
+
+def test_the_right_answer_is_not_always_in_the_same_place():
+    # A reader must not be able to pass by always clicking the same row.
+    assert len({q.correct for q in quiz.QUESTIONS}) >= 3
+
+
+@pytest.mark.parametrize("q", quiz.QUESTIONS, ids=lambda q: q.link)
+def test_explanation_link_resolves(q):
+    path, _, anchor = q.link.partition("#")
+    target = NOTEBOOKS / path
+    assert target.exists(), f"{q.section!r} links to {target.relative_to(ROOT)}, which is missing"
+    if anchor:
+        assert anchor in headings(target), f"no heading with anchor #{anchor} in {path}"
+    if target.suffix == ".ipynb":
+        # The link text names the section: it must be a heading (the title) of that notebook.
+        assert make_id(q.section) in headings(target), f"{path} has no heading {q.section!r}"
+
+
+def test_href_swaps_the_suffix_and_keeps_the_anchor():
+    q = replace(quiz.QUESTIONS[0], link="03_star_to_rlvr.ipynb#the-filter")
+    assert q.href() == "03_star_to_rlvr.ipynb#the-filter"
+    assert q.href(".html") == "03_star_to_rlvr.html#the-filter"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"options": ("a", "b", "c")}, "3 options"),
+        ({"options": ("a", "a", "b", "c")}, "repeats an option"),
+        ({"correct": 4}, "not an option index"),
+        ({"correct": -1}, "not an option index"),
+        ({"link": "03_star_to_rlvr.html"}, "not a .ipynb/.md"),
+    ],
+)
+def test_bad_question_is_refused_with_a_clear_error(change, message):
+    with pytest.raises(ValueError, match=message):
+        replace(quiz.QUESTIONS[0], **change)
+
+
+def test_grade_counts_answered_and_correct():
+    right = [q.correct for q in quiz.QUESTIONS]
+    wrong = [(q.correct + 1) % quiz.NUM_OPTIONS for q in quiz.QUESTIONS]
+    assert quiz.grade([None] * 5) == (0, 0)
+    assert quiz.grade(right) == (5, 5)
+    assert quiz.grade(wrong) == (5, 0)
+    assert quiz.grade([right[0], wrong[1], None, None, right[4]]) == (3, 2)
+    with pytest.raises(ValueError, match="4 answers for 5 questions"):
+        quiz.grade([0, 0, 0, 0])
+    with pytest.raises(ValueError, match="answer 2 is 7"):
+        quiz.grade([0, 0, 7, 0, 0])
+
+
+def radios_of(box: w.Widget) -> list[w.RadioButtons]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, w.RadioButtons):
+            found.append(node)
+        for child in getattr(node, "children", ()):
+            walk(child)
+
+    walk(box)
+    return found
+
+
+def test_live_widget_keeps_a_running_score_and_shows_feedback():
+    box = quiz.widget()
+    score = box.children[0]
+    radios = radios_of(box)
+    assert len(radios) == 5 and all(r.index is None for r in radios)
+    assert "Answered 0/5 · Correct 0/5" in score.value
+
+    q0, q1 = quiz.QUESTIONS[:2]
+    radios[0].index = q0.correct
+    assert "Answered 1/5 · Correct 1/5" in score.value
+    radios[1].index = (q1.correct + 1) % quiz.NUM_OPTIONS
+    assert "Answered 2/5 · Correct 1/5" in score.value
+    feedback_1 = box.children[2].children[2].value
+    assert "Not quite." in feedback_1 and q1.section in feedback_1
+    # Changing an answer re-scores it rather than counting it twice.
+    radios[1].index = q1.correct
+    assert "Answered 2/5 · Correct 2/5" in score.value
+    assert "Correct." in box.children[2].children[2].value
+    assert box.children[3].children[2].value == ""  # unanswered: no feedback yet
+
+
+def jslinks() -> dict[tuple[int, int], Link]:
+    """Every live ``jslink`` keyed by (id of source widget, id of target widget)."""
+    from ipywidgets.widgets.widget import _instances
+
+    return {
+        (id(x.source[0]), id(x.target[0])): x for x in _instances.values() if isinstance(x, Link)
+    }
+
+
+def test_static_quiz_links_each_choice_to_its_feedback_in_the_browser():
+    box = quiz.static()
+    links = jslinks()
+    for i, (q, row) in enumerate(zip(quiz.QUESTIONS, box.children, strict=True)):
+        _, radio, stack = row.children
+        assert isinstance(stack, w.Stack) and stack.selected_index is None
+        assert f"reasonlab-quiz-q{i + 1}" in radio._dom_classes
+        # A jslink (runs in the browser), not a Python observer, between exactly these traits.
+        link = links[(id(radio), id(stack))]
+        assert (link.source[1], link.target[1]) == ("index", "selected_index")
+        # ...so Python does not move the stack: only the browser does.
+        radio.index = q.correct
+        assert stack.selected_index is None
+        for k, child in enumerate(stack.children):
+            assert ("Correct." in child.value) == (k == q.correct)
+            assert q.href(".html") in child.value
+
+
+@pytest.mark.browser
+def test_built_page_shows_feedback_without_a_kernel(page, site_url):
+    page.goto(f"{site_url}/notebooks/10_self_check.html", wait_until="load")
+    q = quiz.QUESTIONS[1]
+    wrong = (q.correct + 1) % quiz.NUM_OPTIONS
+    radios = page.locator(".reasonlab-quiz-q2 input[type=radio]")
+    radios.first.wait_for(timeout=30_000)
+    feedback = page.locator(".reasonlab-quiz-fb2 .reasonlab-quiz-feedback:visible")
+    assert feedback.count() == 0  # nothing chosen yet
+    radios.nth(wrong).click()
+    feedback.first.wait_for(timeout=5_000)
+    assert "Not quite." in feedback.first.inner_text()
+    radios.nth(q.correct).click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.reasonlab-quiz-fb2 .reasonlab-quiz-feedback')]
+            .some(e => e.offsetParent !== null && e.innerText.includes('Correct.'))""",
+        timeout=5_000,
+    )
+    assert page.log.problems() == []
