@@ -51,6 +51,8 @@ def test_exactly_one_option_is_marked_correct(q):
 def test_the_right_answer_is_not_always_in_the_same_place():
     # A reader must not be able to pass by always clicking the same row.
     assert len({q.correct for q in quiz.QUESTIONS}) >= 3
+    for k in range(quiz.NUM_OPTIONS):
+        assert quiz.grade([k] * len(quiz.QUESTIONS))[1] <= 2
 
 
 @pytest.mark.parametrize("q", quiz.QUESTIONS, ids=lambda q: q.link)
