@@ -1,0 +1,68 @@
+# Two commands from a fresh clone: `make book` builds the site, `make test` runs every test.
+# Both create (or refresh) .venv from requirements.txt first; nothing else needs installing,
+# except Debian's chromium for the browser tests (.ci/run installs it).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.reasonlab-installed
+# Deterministic runs: one torch thread, no hash randomisation in notebooks and tests.
+export REASONLAB_THREADS ?= 1
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv book test lint unit nbval browser notebooks static-js bench clean
+
+help:
+	@echo "make book   build the site into _build/html (sets up .venv first)"
+	@echo "make test   ruff, pytest, strict nbval, the book build and the browser tests"
+	@echo "make venv   create or refresh .venv from requirements.txt"
+	@echo "make notebooks  re-execute every notebook in place (after changing one)"
+	@echo "make bench  run the benchmark scripts (prints figures, not a test)"
+
+# The stamp is older than requirements.txt or pyproject.toml => the venv is stale.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: venv
+	mkdir -p _build && $(BIN)/jupyter-book build . -W -n --keep-going 2>&1 | tee _build/build.log
+	@echo "Built: $(CURDIR)/_build/html/index.html"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+unit: venv
+	$(BIN)/python -m pytest tests -m "not browser" -q
+
+nbval: venv
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--nbval-current-env -q
+
+browser: venv
+	$(BIN)/python -m pytest tests -m browser -q
+
+test: lint unit nbval book browser
+	@echo "make test: all stages passed"
+
+notebooks: venv
+	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
+
+static-js:
+	bash scripts/fetch_static_js.sh
+
+bench: venv
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf _build

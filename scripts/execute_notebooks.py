@@ -1,0 +1,54 @@
+"""Execute notebooks in place and store their outputs (and widget state) for nbval and the book.
+
+Usage: python scripts/execute_notebooks.py notebooks/01_rlvr_objective.ipynb [...]
+
+Cells tagged ``skip-execution`` (the Colab set-up cell) are left unexecuted, as in the book build.
+Widget state is stored in the notebook's metadata, which is what lets the static site render
+sliders without a kernel.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute(path: Path, timeout: int = 900) -> float:
+    """Run one notebook from its own folder; returns the wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+        record_timing=False,
+        skip_cells_with_tag="skip-execution",
+    )
+    start = time.perf_counter()
+    client.execute()
+    wall = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return wall
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    for name in argv:
+        path = Path(name)
+        if not path.is_file() or path.suffix != ".ipynb":
+            print(f"not a notebook file: {name}", file=sys.stderr)
+            return 2
+        wall = execute(path)
+        print(f"{path}: executed in {wall:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,103 @@
+"""Checks of the book's sources that need no browser: the table of contents, the notebooks'
+Colab set-up cell, launch links and stored outputs, and the self-hosted JavaScript."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, source_of, toc_pages
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO_URL = CONFIG["repository"]["url"]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SETUP_TAGS = {"colab-setup", "skip-execution", "nbval-skip"}
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_toc_lists_only_pages_that_exist_and_every_notebook():
+    pages = toc_pages()
+    assert len(pages) == len(set(pages)), "a page is listed twice in _toc.yml"
+    for page in pages:
+        source_of(page)  # raises with the missing name
+    listed = {p for p in pages if p.startswith("notebooks/")}
+    unlisted = [nb.stem for nb in NOTEBOOKS if f"notebooks/{nb.stem}" not in listed]
+    assert not unlisted, f"notebooks missing from _toc.yml: {unlisted}"
+
+
+def test_repository_url_is_a_github_repo():
+    parts = REPO_URL.removeprefix("https://github.com/").split("/")
+    assert REPO_URL.startswith("https://github.com/") and len(parts) == 2 and all(parts)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_starts_with_the_colab_setup_cell(path):
+    first = load(path)["cells"][0]
+    source = "".join(first["source"])
+    assert first["cell_type"] == "code", f"{path.name}: first cell is not the Colab set-up cell"
+    assert SETUP_TAGS <= set(first["metadata"].get("tags", [])), (
+        f"{path.name}: set-up cell needs tags {sorted(SETUP_TAGS)}"
+    )
+    assert '"google.colab" in sys.modules' in source, (
+        f"{path.name}: set-up cell must test for Colab"
+    )
+    assert f'"reasonlab @ git+{REPO_URL}"' in source, (
+        f"{path.name}: set-up cell must install from repository.url ({REPO_URL})"
+    )
+    assert "torch" not in source.replace("keeps its own torch", ""), (
+        f"{path.name}: the set-up cell must not install or pin torch (Colab keeps its own)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_stored_executed(path):
+    nb = load(path)
+    cells = [c for c in code_cells(nb)[1:] if "".join(c["source"]).strip()]
+    assert cells, f"{path.name}: no code cells"
+    missing = [i for i, c in enumerate(cells) if c["execution_count"] is None]
+    assert not missing, (
+        f"{path.name}: code cells {missing} were never executed; run `make notebooks`"
+    )
+    counts = [c["execution_count"] for c in cells]
+    assert counts == sorted(counts), f"{path.name}: cells were executed out of order"
+    errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors, f"{path.name}: stored outputs contain an error: {errors[0].get('ename')}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_one_title(path):
+    md = [c for c in load(path)["cells"] if c["cell_type"] == "markdown"]
+    titles = [
+        line for c in md for line in "".join(c["source"]).splitlines() if line.startswith("# ")
+    ]
+    assert len(titles) == 1, f"{path.name}: expected one '# ' title, found {titles}"
+
+
+def test_colab_links_point_to_existing_notebooks():
+    owner_repo = REPO_URL.removeprefix("https://github.com/")
+    colab = CONFIG["launch_buttons"]["colab_url"].rstrip("/")
+    assert colab == "https://colab.research.google.com"
+    for page in toc_pages():
+        if page.startswith("notebooks/"):
+            link = f"{colab}/github/{owner_repo}/blob/main/{page}.ipynb"
+            assert (ROOT / f"{page}.ipynb").exists(), link
+
+
+def test_static_javascript_is_self_hosted_with_licences():
+    static = ROOT / "book" / "_static"
+    sphinx = CONFIG["sphinx"]["config"]
+    for name in sphinx["nb_ipywidgets_js"]:
+        assert not name.startswith(("http:", "https:", "//")), f"{name} would load from the network"
+        assert (static / name).is_file(), f"book/_static/{name} is missing (make static-js)"
+    assert (static / sphinx["mathjax_path"]).is_file()
+    for licence in ("LICENSE-html-manager.txt", "LICENSE-requirejs.txt", "mathjax/LICENSE"):
+        assert (static / licence).is_file(), f"book/_static/{licence} is missing"

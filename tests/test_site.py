@@ -1,0 +1,90 @@
+"""Browser tests of the built site: every page of the table of contents works offline.
+
+For each page: no request leaves 127.0.0.1, no request fails, no uncaught JS error, MathJax
+rendered every equation, notebook pages carry a Colab link to a notebook that exists, and every
+widget view stored in the page rendered. Run after ``make book`` (``make test`` does).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT, toc_pages
+
+pytestmark = pytest.mark.browser
+
+PAGES = toc_pages()
+COLAB = re.compile(
+    r"^https://colab\.research\.google\.com/github/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
+    r"/blob/main/(?P<path>notebooks/[^/]+\.ipynb)$"
+)
+WIDGET_TIMEOUT_MS = 30_000
+
+
+def open_page(page, site_url: str, name: str) -> None:
+    page.goto(f"{site_url}/{name}.html", wait_until="load")
+    # MathJax 3 typesets asynchronously; its startup promise settles when the page is done.
+    page.wait_for_function(
+        "() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)"
+    )
+    page.evaluate("() => window.MathJax && window.MathJax.startup.promise")
+
+
+def widget_views(page) -> tuple[int, int]:
+    """(stored widget views, views that rendered into real widget DOM)."""
+    return page.evaluate(
+        """() => {
+        const views = [...document.querySelectorAll(
+            'script[type="application/vnd.jupyter.widget-view+json"]')];
+        const rendered = views.filter(v => v.parentElement &&
+            v.parentElement.querySelector('.jupyter-widgets, .widget-box, .widget-inline-hbox'));
+        return [views.length, rendered.length];
+    }"""
+    )
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_works_offline(page, site_url, name):
+    open_page(page, site_url, name)
+    views, _ = widget_views(page)
+    if views:
+        page.wait_for_function(
+            """() => [...document.querySelectorAll(
+                'script[type="application/vnd.jupyter.widget-view+json"]')]
+                .every(v => v.parentElement && v.parentElement.querySelector(
+                    '.jupyter-widgets, .widget-box, .widget-inline-hbox'))""",
+            timeout=WIDGET_TIMEOUT_MS,
+        )
+    views, rendered = widget_views(page)
+    assert rendered == views, f"{name}: {rendered}/{views} widget views rendered"
+
+    # Math: every Sphinx math node was typeset, and no raw TeX delimiters remain visible.
+    math = page.evaluate(
+        """() => [...document.querySelectorAll('.math')].map(
+            m => [m.querySelector('mjx-container') !== null, m.innerText.slice(0, 60)])"""
+    )
+    raw = [text for ok, text in math if not ok]
+    assert not raw, f"{name}: MathJax left {len(raw)} equations untypeset, e.g. {raw[:3]}"
+    body = page.inner_text("main")
+    assert "\\[" not in body and "\\(" not in body, f"{name}: raw TeX delimiters on the page"
+
+    if name.startswith("notebooks/"):
+        links = page.eval_on_selector_all(
+            "a[href*='colab.research.google.com']", "els => els.map(e => e.href)"
+        )
+        assert links, f"{name}: no Colab launch link"
+        for link in links:
+            match = COLAB.match(link)
+            assert match, f"{name}: Colab link has an unexpected form: {link}"
+            assert match["path"] == f"{name}.ipynb", f"{name}: Colab link points to {link}"
+            assert (ROOT / match["path"]).exists(), f"{name}: Colab link to a missing notebook"
+
+    assert not page.log.problems(), f"{name}: " + "; ".join(page.log.problems())
+
+
+def test_math_is_rendered_on_the_objective_page(page, site_url):
+    """The objective page has equations, and they came out as SVG (MathJax ran offline)."""
+    open_page(page, site_url, "notebooks/01_rlvr_objective")
+    assert page.locator("mjx-container svg").count() > 0
+    assert not page.log.problems()
