@@ -14,6 +14,8 @@ export REASONLAB_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help venv book test lint unit nbval browser notebooks static-js bench clean
 

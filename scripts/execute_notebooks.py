@@ -16,10 +16,22 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+#: Tags of the Colab set-up cell: not run by the book build or nbval, hidden in the site.
+SETUP_TAGS = ["colab-setup", "skip-execution", "nbval-skip", "remove-cell"]
+
+
+def tag_setup_cell(nb: nbformat.NotebookNode) -> None:
+    """Give the first cell the set-up tags if it is the Colab set-up cell."""
+    first = nb.cells[0] if nb.cells else None
+    if first is not None and first.cell_type == "code" and "google.colab" in first.source:
+        tags = first.metadata.setdefault("tags", [])
+        tags.extend(t for t in SETUP_TAGS if t not in tags)
+
 
 def execute(path: Path, timeout: int = 900) -> float:
     """Run one notebook from its own folder; returns the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
+    tag_setup_cell(nb)
     client = NotebookClient(
         nb,
         timeout=timeout,

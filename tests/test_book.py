@@ -13,7 +13,7 @@ from conftest import ROOT, source_of, toc_pages
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-SETUP_TAGS = {"colab-setup", "skip-execution", "nbval-skip"}
+SETUP_TAGS = {"colab-setup", "skip-execution", "nbval-skip", "remove-cell"}
 
 
 def load(path: Path) -> dict:
