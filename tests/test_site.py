@@ -88,3 +88,83 @@ def test_math_is_rendered_on_the_objective_page(page, site_url):
     open_page(page, site_url, "notebooks/01_rlvr_objective")
     assert page.locator("mjx-container svg").count() > 0
     assert not page.log.problems()
+
+
+def widget_pages() -> list[str]:
+    """Toc pages whose stored notebook carries widget state (the static labs and quiz)."""
+    import json
+
+    pages = []
+    for name in PAGES:
+        path = ROOT / f"{name}.ipynb"
+        if path.exists():
+            meta = json.loads(path.read_text()).get("metadata", {})
+            if meta.get("widgets", {}).get("application/vnd.jupyter.widget-state+json"):
+                pages.append(name)
+    return pages
+
+
+# What a reader sees inside one output area: visible text plus the visible images' sources.
+SNAPSHOT_JS = """(root) => {
+    const shown = el => el.getClientRects().length > 0 &&
+        getComputedStyle(el).visibility !== 'hidden';
+    const imgs = [...root.querySelectorAll('img')].filter(shown)
+        .map(i => i.src.length + ':' + i.src.slice(-48));
+    return root.innerText + '|' + imgs.join(',');
+}"""
+
+CONTROLS = (
+    ".widget-slider .noUi-handle, .widget-dropdown select, .widget-radio-box input[type=radio],"
+    " .widget-toggle-buttons button"
+)
+
+
+def change(control, kind: str) -> None:
+    """Move one control to another value, the way a reader would."""
+    if kind == "select":
+        n = control.evaluate("s => s.options.length")
+        current = control.evaluate("s => s.selectedIndex")
+        control.select_option(index=(current + 1) % n)
+    elif kind == "radio":
+        control.locator("xpath=..").click()  # the option's label, as a reader clicks it
+    elif kind == "button":
+        control.click()
+    else:  # a slider handle: keyboard, to the far end (or back to the start)
+        control.focus()
+        before = control.get_attribute("aria-valuenow")
+        control.press("End")
+        if control.get_attribute("aria-valuenow") == before:
+            control.press("Home")
+
+
+@pytest.mark.parametrize("name", widget_pages())
+def test_every_static_control_changes_what_the_reader_sees(page, site_url, name):
+    """No dead control: each slider, dropdown, radio button and toggle of a static widget moves
+    the visible output (the frames are precomputed and selected in the browser)."""
+    open_page(page, site_url, name)
+    page.wait_for_selector(".jupyter-widgets", timeout=WIDGET_TIMEOUT_MS)
+    outputs = page.locator(".cell_output:has(.jupyter-widgets)")
+    checked = 0
+    for i in range(outputs.count()):
+        area = outputs.nth(i)
+        controls = area.locator(CONTROLS)
+        for j in range(controls.count()):
+            control = controls.nth(j)
+            if not control.is_visible():
+                continue
+            tag = control.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+            kind = {"select:select-one": "select", "input:radio": "radio"}.get(tag, "slider")
+            if tag.startswith("button"):
+                kind = "button"
+                if "mod-active" in (control.get_attribute("class") or ""):
+                    continue  # clicking the selected toggle changes nothing, by design
+            if kind == "radio" and control.is_checked():
+                continue
+            before = area.evaluate(SNAPSHOT_JS)
+            change(control, kind)
+            page.wait_for_timeout(150)
+            after = area.evaluate(SNAPSHOT_JS)
+            assert after != before, f"{name}: output area {i}, control {j} ({tag}) changed nothing"
+            checked += 1
+    assert checked, f"{name}: has widget state but no control could be moved"
+    assert not page.log.problems(), f"{name}: " + "; ".join(page.log.problems())
