@@ -1,0 +1,123 @@
+"""The math verifier ("math studio"): does the committed final answer equal the gold answer?
+
+Pipeline: extract the final answer (:mod:`.extraction`), normalise both sides (:mod:`.normalize`),
+compare plain numbers exactly in-process (the fast path, tens of thousands of checks a second),
+and only otherwise ask sympy, in a killable worker behind a hard time bound (:mod:`.symbolic`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from fractions import Fraction
+from functools import lru_cache
+
+from .extraction import extract_answer_traced
+from .normalize import MAX_ANSWER_CHARS, Normalized, normalize, parse_number
+from .result import VerifierResult
+from .symbolic import symbolic_equal
+
+_PLAIN_INT = re.compile(r"\s*(-?)0*(\d{1,30})\s*")
+_HEDGE = re.compile(r"\bor\b|\beither\b|\\pm|±", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=4096)
+def _gold_answer(gold: str) -> tuple[str, str]:
+    """The final answer inside a gold string (bare answer or full reference solution)."""
+    if any(m in gold for m in ("####", "\\boxed", "\\fbox", "<answer>", "</think>")):
+        found = extract_answer_traced(gold, last_number_fallback=False)
+        if found is not None:
+            return found[1], f"gold {found[0]}"
+    return gold.strip(), "gold as given"
+
+
+@lru_cache(maxsize=4096)
+def _normalized_gold(answer: str) -> tuple[Normalized, Fraction | None]:
+    norm = normalize(answer)
+    return norm, parse_number(norm.text)
+
+
+def _percent_match(g: Fraction, g_pct: bool, p: Fraction, p_pct: bool) -> bool:
+    if g == p:
+        return True
+    if g_pct != p_pct:
+        # "x%" equals x and x/100: compare the percent side divided by 100 too.
+        pct, other = (g, p) if g_pct else (p, g)
+        return pct / 100 == other
+    return False
+
+
+def _result(reward: float, reason: str, extracted: str | None, **meta) -> VerifierResult:
+    return VerifierResult(reward, reason, extracted, meta)
+
+
+def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> VerifierResult:
+    """Reward 1.0 iff the completion's committed final answer equals the gold answer.
+
+    Args:
+        completion: model output, e.g. ``"<think>...</think> #### 936"``; never raises on it.
+        gold: a bare answer (``"936"``, ``"\\frac{14}{3}"``) or a reference solution ending in
+            ``#### 936`` or containing ``\\boxed{...}``; its final answer is extracted the same way.
+        timeout: hard bound in seconds on the symbolic (sympy) comparison.
+
+    Returns:
+        A :class:`VerifierResult`; ``meta`` holds the parse trace (``how``: which extraction rule
+        fired, ``gold``: the gold answer used, ``path``: "fast" or "sympy", ``compare``: how the
+        values were found equal or not, ``seconds``).
+    """
+    if not isinstance(gold, str) or not gold.strip():
+        raise ValueError(f"gold must be a non-empty string, got {gold!r}")
+    if not isinstance(completion, str):
+        return _result(0.0, f"completion is {type(completion).__name__}, not str", None)
+    gold_text, gold_how = _gold_answer(gold)
+
+    # Fast path: "... #### 936" against "936" without building anything. It applies only when
+    # the slow path would read the same thing: "####" is the last marker, no <answer> tag, and
+    # no unclosed <think>.
+    marker = completion.rfind("####", max(0, len(completion) - 40))
+    if marker >= 0:
+        m = _PLAIN_INT.fullmatch(completion, marker + 4)
+        g = _PLAIN_INT.fullmatch(gold_text) if m else None
+        if (
+            g
+            and "nswer>" not in completion
+            and "NSWER>" not in completion
+            and ("</think>" in completion or "<think>" not in completion)
+        ):
+            same_sign = m.group(1) == g.group(1) or m.group(2) == "0"
+            ok = same_sign and m.group(2) == g.group(2)
+            return _result(
+                float(ok), "correct" if ok else "wrong answer", m.group(0).strip(),
+                how="####", gold=gold_text, path="fast", compare="integer",
+            )  # fmt: skip
+
+    t0 = time.perf_counter()
+    found = extract_answer_traced(completion)
+    if found is None:
+        return _result(0.0, "no final answer found", None, gold=gold_text, gold_how=gold_how)
+    how, pred = found
+    meta = {"how": how, "gold": gold_text, "gold_how": gold_how}
+    if len(pred) > MAX_ANSWER_CHARS:
+        return _result(0.0, "final answer too long", pred[:80], **meta)
+    if _HEDGE.search(pred) and len(_DIGIT_RUN.findall(pred)) >= 2:
+        return _result(0.0, "hedged between several answers", pred, **meta)
+
+    g_norm, g_num = _normalized_gold(gold_text)
+    p_norm = normalize(pred)
+    meta["normalized"] = p_norm.text
+    if g_norm.unit and p_norm.unit and g_norm.unit != p_norm.unit:
+        return _result(0.0, f"units differ ({p_norm.unit} vs {g_norm.unit})", pred, **meta)
+    p_num = parse_number(p_norm.text) if g_num is not None else None
+    if g_num is not None and p_num is not None:
+        ok = _percent_match(g_num, g_norm.percent, p_num, p_norm.percent)
+        return _result(
+            float(ok), "correct" if ok else "wrong answer", pred,
+            **meta, path="fast", compare="exact number",
+        )  # fmt: skip
+    ok, why = symbolic_equal(g_norm.text, p_norm.text, timeout)
+    meta.update(path="sympy", compare=why, seconds=round(time.perf_counter() - t0, 4))
+    if ok is None:
+        reason = why if why.startswith("timeout") else f"could not compare ({why})"
+        return _result(0.0, reason, pred, **meta)
+    return _result(float(ok), "correct" if ok else "wrong answer", pred, **meta)
