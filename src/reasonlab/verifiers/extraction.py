@@ -28,7 +28,14 @@ _ANSWER_IS = re.compile(
     r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*([^\n]*)", re.IGNORECASE
 )
 # A number as a model writes it: sign, thousands separators, decimals, a/b, e-notation.
-_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?(?:[eE][+-]?\d+)?|-?\.\d+")
+_NUMBER = re.compile(
+    r"[-−]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:/[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+    r"|[-−]?\.[0-9]+"
+)
+_LIST_GAP = re.compile(r"[\s,;]*(?:and\s*)?")
+_HEDGE_SENTENCE = re.compile(r"[0-9]\s*,?\s*(?:or|either)\b|\beither\b.*[0-9]", re.IGNORECASE)
+_MATHY = re.compile(r"[0-9\\$]")
+_CLAUSE_END = re.compile(r",\s+(?:since|because|as|so|which|and|but)\b|\s+(?:since|because)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|\n")
 
 
@@ -67,11 +74,14 @@ def last_boxed(text: str) -> tuple[int, str] | None:
             depth -= 1
             if depth == 0:
                 return best, text[open_at + 1 : i]
-    return None  # unbalanced: the model ran out of tokens inside the box
+    return best, ""  # unbalanced: the model ran out of tokens inside the box
 
 
 def _strip_sentence_end(s: str) -> str:
     s = s.strip()
+    cut = _CLAUSE_END.search(s)  # "8, since 2^3 = 8" -> "8"
+    if cut:
+        s = s[: cut.start()]
     # "The answer is 3.5. Next we..." -> "3.5"
     cut = re.search(r"\.\s+\S", s)
     if cut:
@@ -92,6 +102,8 @@ def _explicit(region: str) -> tuple[str, str] | None:
         boxed = last_boxed(region)
         if boxed is not None:
             candidates.append((boxed[0], "boxed", boxed[1].strip()))
+            if not boxed[1].strip():
+                return "boxed", ""  # an empty or unclosed box: no committed answer
     if "####" in region:
         match = None
         for match in _HASHES.finditer(region):  # noqa: B007 - keep the last match
@@ -106,7 +118,8 @@ def _explicit(region: str) -> tuple[str, str] | None:
             inner = match.group(1)
             boxed = last_boxed(inner) if "\\boxed" in inner else None
             answer = boxed[1] if boxed else _strip_sentence_end(inner)
-            if answer:
+            # "the answer is ignored" is prose; an answer has a digit, LaTeX, or is a short label.
+            if answer and (_MATHY.search(answer) or len(answer) <= 3):
                 candidates.append((match.start(), "answer is", answer))
     if not candidates:
         return None
@@ -126,8 +139,13 @@ def _last_number(region: str) -> tuple[str, str] | None:
         return None
     if last.endswith("?"):
         return None  # restates the question
-    if len(numbers) >= 3 and "=" not in last:
-        return None  # a list of numbers is not an answer
+    if _HEDGE_SENTENCE.search(last):
+        return None  # "either 4 or 5" commits to neither
+    if len(numbers) >= 3 and all(
+        _LIST_GAP.fullmatch(last[a.end() : b.start()])
+        for a, b in zip(numbers[-3:-1], numbers[-2:], strict=True)
+    ):
+        return None  # "1, 2, 3, ..., 12": a list of numbers is not an answer
     end = numbers[-1].end()
     if re.match(r"\s*[-+*/×^=]", last[end:]):
         return None  # "12 + 5" with no result
@@ -159,7 +177,7 @@ def extract_answer_traced(
         return None
     found = _explicit(region)
     if found is not None:
-        return found
+        return found if found[1] else None
     if last_number_fallback:
         return _last_number(region)
     return None

@@ -13,11 +13,11 @@ from fractions import Fraction
 from functools import lru_cache
 
 from .extraction import extract_answer_traced
-from .normalize import MAX_ANSWER_CHARS, Normalized, normalize, parse_number
+from .normalize import MAX_ANSWER_CHARS, Normalized, normalize, parse_number, strip_assignment
 from .result import VerifierResult
 from .symbolic import symbolic_equal
 
-_PLAIN_INT = re.compile(r"\s*(-?)0*(\d{1,30})\s*")
+_PLAIN_INT = re.compile(r"\s*(-?)0*([0-9]{1,30})\s*")
 _HEDGE = re.compile(r"\bor\b|\beither\b|\\pm|±", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"\d+")
 
@@ -105,6 +105,15 @@ def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> Verifier
 
     g_norm, g_num = _normalized_gold(gold_text)
     p_norm = normalize(pred)
+    # "x = 3" commits to 3 when the other side is a bare value (not when both are equations).
+    if "=" in g_norm.text and "=" not in p_norm.text:
+        bare = strip_assignment(g_norm.text)
+        if bare is not None:
+            g_norm, g_num = _normalized_gold(bare)
+    elif "=" in p_norm.text and "=" not in g_norm.text:
+        bare = strip_assignment(p_norm.text)
+        if bare is not None:
+            p_norm = normalize(bare)
     meta["normalized"] = p_norm.text
     if g_norm.unit and p_norm.unit and g_norm.unit != p_norm.unit:
         return _result(0.0, f"units differ ({p_norm.unit} vs {g_norm.unit})", pred, **meta)

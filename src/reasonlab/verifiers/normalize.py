@@ -70,7 +70,9 @@ _DROP = (
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textrm|mathrm|mbox|operatorname)\s*\{([^{}]*)\}")
 _PERCENT = re.compile(r"\\%|%|\s*\bpercent\b", re.IGNORECASE)
 _VAR_ASSIGN = re.compile(r"^[a-zA-Z]\s*=\s*(?![=<>])")
-_NUM_THEN_WORDS = re.compile(r"^(.*?[\d}.])\s*([a-zA-Z][a-zA-Z ./^0-9]*)$")
+# A unit is two or more letters ("5cm", "5 apples"), or one letter after a space ("5 m"),
+# so that "2x" and "0.5x" stay expressions.
+_NUM_THEN_WORDS = re.compile(r"^(.*?[\d}.])(?:\s*([a-zA-Z]{2}[a-zA-Z ./^0-9]*)|\s+([a-zA-Z]))$")
 _UNIT_SYNONYMS = {
     "centimeter": "cm",
     "centimetre": "cm",
@@ -142,15 +144,10 @@ def normalize(answer: str) -> Normalized:
         s, n = _PERCENT.subn("", s)
         percent = n > 0
     s = s.strip().rstrip(".").strip()
-    if "=" in s:
-        # "x = 5" commits to 5; an equation with more on the left stays an equation.
-        rest = _VAR_ASSIGN.sub("", s, count=1)
-        if "=" not in rest:
-            s = rest.strip()
     unit = None
     m = _NUM_THEN_WORDS.match(s)
-    if m and parse_number(m.group(1)) is not None:
-        s, unit = m.group(1).strip(), unit_key(m.group(2))
+    if m and parse_number(s) is None and parse_number(m.group(1)) is not None:
+        s, unit = m.group(1).strip(), unit_key(m.group(2) or m.group(3))
         if unit in ("deg",):
             unit = None
     return Normalized(" ".join(s.split()), unit, percent)
@@ -162,12 +159,18 @@ _DECIMAL = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?")
 _TIMES_TEN = re.compile(
     r"([+-]?(?:\d+\.?\d*|\.\d+))\s*(?:\*|\\times|\\cdot)\s*10\^\{?([+-]?\d+)\}?"
 )
-_SLASH = re.compile(r"([+-]?\d+)/([+-]?\d+)")
+_SLASH = re.compile(r"([+-]?\d+)\s*/\s*([+-]?\d+)")
 _FRAC = re.compile(r"([+-]?)\\frac\s*(?:\{\s*([+-]?\d+)\s*\}|(\d))\s*(?:\{\s*([+-]?\d+)\s*\}|(\d))")
 _MIXED = re.compile(
     r"([+-]?)(\d+)\s*(?:\s(\d+)/(\d+)|\\frac\s*(?:\{(\d+)\}|(\d))\s*(?:\{(\d+)\}|(\d)))"
 )
 _REPEAT = re.compile(r"([+-]?)(\d*)\.(\d*)\\overline\{?(\d+)\}?")
+
+
+def strip_assignment(text: str) -> str | None:
+    """``"x = 5"`` -> ``"5"``; None if ``text`` is not a one-variable assignment."""
+    rest = _VAR_ASSIGN.sub("", text, count=1)
+    return rest.strip() if rest != text and "=" not in rest else None
 
 
 def _int(digits: str) -> int | None:
@@ -209,10 +212,6 @@ def parse_number(s: str) -> Fraction | None:
         if abs(int(m.group(2))) > MAX_EXPONENT:
             return None
         return Fraction(m.group(1)) * Fraction(10) ** int(m.group(2))
-    m = _SLASH.fullmatch(s.replace(" ", ""))
-    if m:
-        den = int(m.group(2))
-        return Fraction(int(m.group(1)), den) if den else None
     m = _FRAC.fullmatch(s)
     if m:
         num, den = int(m.group(2) or m.group(3)), int(m.group(4) or m.group(5))
@@ -227,6 +226,10 @@ def parse_number(s: str) -> Fraction | None:
         if not den:
             return None
         return (-1 if m.group(1) == "-" else 1) * (whole + Fraction(num, den))
+    m = _SLASH.fullmatch(s)
+    if m:
+        den = int(m.group(2))
+        return Fraction(int(m.group(1)), den) if den else None
     m = _REPEAT.fullmatch(s)
     if m:
         sign, whole, fixed, rep = m.groups()

@@ -79,6 +79,25 @@ def _group(s: str, i: int) -> tuple[str, int]:
     raise RefusedError("unbalanced braces")
 
 
+def _func_arg(s: str, i: int) -> tuple[str, int]:
+    """A function's argument: (...), {...}, a number, a letter or a command."""
+    while i < len(s) and s[i] == " ":
+        i += 1
+    if i < len(s) and s[i] == "(":
+        depth = 0
+        for j in range(i, len(s)):
+            depth += {"(": 1, ")": -1}.get(s[j], 0)
+            if depth == 0:
+                return s[i + 1 : j], j + 1
+        raise RefusedError("unbalanced parentheses")
+    if i < len(s) and s[i].isdigit():
+        j = i
+        while j < len(s) and (s[j].isdigit() or s[j] == "."):
+            j += 1
+        return s[i:j], j
+    return _group(s, i)
+
+
 def latex_to_python(s: str, depth: int = 0) -> str:
     """Turn a normalised LaTeX/plain answer into Python expression source (not yet checked)."""
     if depth > MAX_DEPTH:
@@ -112,7 +131,18 @@ def latex_to_python(s: str, depth: int = 0) -> str:
                     a, j = _group(s, j)
                     out.append(f"sqrt({latex_to_python(a, depth + 1)})")
             elif name in _LATEX_FUNCS:
-                out.append(f" {_LATEX_FUNCS[name]} ")
+                # \sin^2 x -> sin(x)**(2); \ln 8 -> log(8); \sin(x+1) -> sin(x+1)
+                power = None
+                k = j
+                while k < len(s) and s[k] == " ":
+                    k += 1
+                if k < len(s) and s[k] == "^":
+                    power, k = _group(s, k + 1)
+                arg, j = _func_arg(s, k)
+                call = f" {_LATEX_FUNCS[name]}({latex_to_python(arg, depth + 1)})"
+                if power is not None:
+                    call += f"**({latex_to_python(power, depth + 1)})"
+                out.append(call)
             elif name in _LATEX_SYMBOLS:
                 out.append(_LATEX_SYMBOLS[name])
             elif name == "" and j < len(s) and s[j] in "{}":
@@ -175,8 +205,9 @@ def _tokens(src: str) -> list[str]:
 
 def _is_atom_end(t: str) -> bool:
     return (
-        t == ")" or t == "!" or t[0].isdigit() or t[0] == "." or (t[0].isalpha() and t not in FUNCS)
-    )
+        t[-1] == ")" or t == "!" or t[0].isdigit() or t[0] == "."
+        or (t[0].isalpha() and t not in FUNCS)
+    )  # fmt: skip
 
 
 def to_source(answer: str) -> str:

@@ -88,13 +88,16 @@ def equal_expr(x, y):
         return True, "identical"
     if x.has(sympy.oo, -sympy.oo, sympy.zoo) or y.has(sympy.oo, -sympy.oo, sympy.zoo):
         return bool(sympy.simplify(x - y) == 0 or x == y), "infinite"
+    diff = x - y
+    if not diff.free_symbols and diff.is_Rational:
+        return diff == 0, "exact"  # big integers and fractions: no tolerance at all
     try:
         close = numeric_close(x, y)
     except (TypeError, ValueError, ArithmeticError):
         close = None
     if close is False:
         return False, "numerically different"
-    if sympy.simplify(x - y) == 0:
+    if sympy.simplify(diff) == 0:
         return True, "symbolically equal"
     return bool(close), "numerically equal" if close else "not equal"
 
