@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -320,3 +321,225 @@ def test_cost_rejects_bad_input(tokens, kwargs, match):
     args = {"price_per_million": 1.0, "tokens_per_s": 10.0, "parallel": True} | kwargs
     with pytest.raises(ValueError, match=match):
         scaling.cost(tokens, **args)
+
+
+# ---------------------------------------------------------------- experiments: a stand-in policy
+
+
+class StandInPolicy:
+    """The ``policy.sample`` interface with a known answer distribution, for math problems.
+
+    Every sample wants to think for 20 tokens; it is right with probability
+    ``0.3 + 0.5 * (tokens actually thought) / 20``, so capping the thinking costs accuracy.
+    Wrong answers are gold + 1, 2 or 3 (so gold is the plurality), and a right answer gets a
+    higher log-prob per token on average, so confidence carries some signal.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def sample(
+        self,
+        prompts,
+        *,
+        num_samples=1,
+        temperature=1.0,
+        seed=0,
+        max_new_tokens=None,
+        max_think_tokens=None,
+        min_think_tokens=None,
+    ):
+        from types import SimpleNamespace
+
+        self.calls.append({"prompts": len(prompts), "num_samples": num_samples, "seed": seed})
+        rng = np.random.default_rng([seed, len(prompts)])
+        completions, num_tokens, logprobs = [], [], []
+        for prompt in prompts:
+            a, b = (int(x) for x in prompt.rstrip("=").split("+"))
+            for _ in range(num_samples):
+                think = 20 if max_think_tokens is None else min(20, max_think_tokens)
+                if min_think_tokens is not None:
+                    think = max(think, min_think_tokens)
+                ok = rng.random() < 0.3 + 0.5 * min(think, 20) / 20
+                answer = a + b if ok else a + b + int(rng.integers(1, 4))
+                text = f"<think>{'1' * think}</think>#### {answer}"
+                n = think + 2 + 1 + len(str(answer)) + 1  # markers, answer prefix, digits, eos
+                completions.append(text)
+                num_tokens.append(n)
+                logprobs.append(n * (-0.2 if ok else -0.5) + rng.normal())
+        return SimpleNamespace(
+            completions=completions, num_tokens=num_tokens, logprobs=torch.tensor(logprobs)
+        )
+
+
+@pytest.fixture(scope="module")
+def math_problems():
+    from reasonlab import tasks
+
+    return tasks.make("math", 60, difficulty=(1, 3), seed=0, split="test")
+
+
+def test_draw_is_seeded_and_judged_by_the_verifier(math_problems):
+    policy = StandInPolicy()
+    s = scaling.draw(policy, math_problems, num_samples=8, seed=3)
+    assert s.correct.shape == s.tokens.shape == s.logprob.shape == (60, 8)
+    again = scaling.draw(policy, math_problems, num_samples=8, seed=3)
+    other = scaling.draw(policy, math_problems, num_samples=8, seed=4)
+    assert s.answers == again.answers and np.array_equal(s.tokens, again.tokens)
+    assert s.answers != other.answers
+    # The vote key of every verified answer is GOLD, of every rejected one its number.
+    for keys, oks, problem in zip(s.answers, s.correct, math_problems, strict=True):
+        for key, ok in zip(keys, oks, strict=True):
+            assert (key == scaling.GOLD) == ok
+            if not ok:
+                assert int(key) - int(problem.answer) in (1, 2, 3)
+    assert 0.7 < s.correct.mean() < 0.9  # the stand-in's 0.8
+    assert s.think.all()
+
+
+def test_sweep_samples_once_per_budget_and_reuses_it_for_every_k(math_problems):
+    policy = StandInPolicy()
+    ks = [1, 2, 4, 8, 16]
+    rows = scaling.sweep(policy, math_problems, ks=ks, budgets=[None, 4], seed=0, name="toy")
+    assert [c["num_samples"] for c in policy.calls] == [16, 16]  # one batch per budget
+    assert [(r["budget"], r["k"]) for r in rows] == [
+        (b, k) for b in ("no limit", "think <= 4") for k in ks
+    ]
+    full, capped = rows[: len(ks)], rows[len(ks) :]
+    # pass@1 is the stand-in's accuracy: 0.8 unlimited, 0.3 + 0.5 * 4 / 20 = 0.4 capped
+    assert full[0]["pass_at_k"] == pytest.approx(0.8, abs=4 * full[0]["pass_at_k/se"] + 0.02)
+    assert capped[0]["pass_at_k"] == pytest.approx(0.4, abs=4 * capped[0]["pass_at_k/se"] + 0.02)
+    for table in (full, capped):
+        p = [r["pass_at_k"] for r in table]
+        m = [r["majority_at_k"] for r in table]
+        assert p == sorted(p)  # more samples, more coverage
+        assert all(mi <= pi + 1e-12 for mi, pi in zip(m, p, strict=True))
+        assert m[0] == pytest.approx(p[0])  # a vote of one is one sample
+        assert table[0]["tokens/total"] * 16 == pytest.approx(table[-1]["tokens/total"])
+        # the right answer is the plurality, so voting helps
+        assert m[-1] > m[0] + 0.1
+        # confidence carries signal here: it beats one sample, but not the oracle
+        c = [r["best_of_k/confidence"] for r in table]
+        assert c[-1] > c[0] and c[-1] <= p[-1] + 1e-12
+    assert capped[0]["tokens_per_answer"] < full[0]["tokens_per_answer"]
+
+
+def test_forced_longer_thinking_reaches_the_policy(math_problems):
+    policy = StandInPolicy()
+    budget = scaling.Budget(min_think_tokens=30, max_think_tokens=40)
+    rows = scaling.sweep(policy, math_problems[:5], ks=[1], budgets=[budget], seed=0)
+    assert rows[0]["budget"] == "think >= 30, think <= 40"
+    assert rows[0]["tokens_per_answer"] > 33
+    with pytest.raises(ValueError, match="min_think_tokens .* must be <="):
+        scaling.Budget(min_think_tokens=5, max_think_tokens=4)
+
+
+def test_sweep_rejects_bad_input(math_problems):
+    policy = StandInPolicy()
+    with pytest.raises(ValueError, match="every k must be <= num_samples"):
+        scaling.sweep(policy, math_problems[:3], ks=[1, 8], num_samples=4, seed=0)
+    with pytest.raises(ValueError, match="ks is empty"):
+        scaling.sweep(policy, math_problems[:3], ks=[], seed=0)
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        scaling.sweep(policy, math_problems[:3], ks=[1], seed=0, temperature=0.0)
+    with pytest.raises(ValueError, match="budget must be >= 0"):
+        scaling.sweep(policy, math_problems[:3], ks=[1], budgets=[-1], seed=0)
+
+
+# ---------------------------------------------------------------- sequential revisions
+
+
+def test_expected_max_matches_enumeration():
+    rng = random.Random(3)
+    for _ in range(30):
+        values = [rng.randint(1, 50) for _ in range(rng.randint(1, 7))]
+        for k in range(1, len(values) + 1):
+            subsets = list(itertools.combinations(values, k))
+            want = sum(max(s) for s in subsets) / len(subsets)
+            assert scaling.expected_max_at_k(values, [k])[0] == pytest.approx(want)
+
+
+def test_sequential_at_k_matches_enumeration_of_orders():
+    rng = random.Random(4)
+    for _ in range(30):
+        n = rng.randint(1, 6)
+        correct = [rng.random() < 0.4 for _ in range(n)]
+        tokens = [rng.randint(1, 30) for _ in range(n)]
+        ks = list(range(1, n + 1))
+        accuracy, spent = scaling.sequential_at_k(correct, tokens, ks)
+        for j, k in enumerate(ks):
+            acc, tok = Fraction(0), Fraction(0)
+            orders = list(itertools.permutations(range(n)))
+            for order in orders:
+                for i in order[:k]:  # pay for attempts until the first accepted one
+                    tok += tokens[i]
+                    if correct[i]:
+                        acc += 1
+                        break
+            assert accuracy[j] == pytest.approx(float(acc / len(orders)))
+            assert spent[j] == pytest.approx(float(tok / len(orders)))
+
+
+def test_revise_stops_at_the_first_accepted_attempt_and_matches_the_estimate(math_problems):
+    policy = StandInPolicy()
+    out = scaling.revise(policy, math_problems, max_attempts=4, seed=0, budget=2)
+    # one batch per attempt, each only over the problems still rejected
+    sizes = [c["prompts"] for c in policy.calls]
+    still_rejected = [60] + [int((out["attempts"] > a).sum()) for a in range(1, 4)]
+    assert sizes == still_rejected
+    assert np.all(np.diff(out["accuracy"]) >= 0) and np.all(np.diff(out["mean_tokens"]) >= 0)
+    assert out["accepted"].mean() == out["accuracy"][-1]
+    assert np.all(out["attempts"][~out["accepted"]] == 4)  # the rejected used every attempt
+    # The loop and the estimate from one pooled batch agree (stand-in accuracy 0.35 here).
+    pooled = scaling.draw(policy, math_problems, num_samples=16, seed=9, budget=2)
+    est = [
+        scaling.sequential_at_k(c, t, [1, 4])
+        for c, t in zip(pooled.correct, pooled.tokens, strict=True)
+    ]
+    acc4 = np.mean([e[0][1] for e in est])
+    tok4 = np.mean([e[1][1] for e in est])
+    assert out["accuracy"][-1] == pytest.approx(acc4, abs=0.15)
+    assert out["mean_tokens"][-1] == pytest.approx(tok4, rel=0.2)
+    # and with a verifier, revising spends fewer tokens than 4 parallel samples
+    assert out["mean_tokens"][-1] < 4 * pooled.tokens.mean()
+
+
+# ---------------------------------------------------------------- cost and compute matching
+
+
+def test_with_cost_follows_the_cost_model(math_problems):
+    policy = StandInPolicy()
+    s = scaling.draw(policy, math_problems[:10], num_samples=4, seed=0)
+    rows = scaling.with_cost(scaling.curves(s, [4]), price_per_million=3.0, tokens_per_s=40.0)
+    # k = n: the expectations are the actual samples, so the row must equal cost() summed.
+    dollars, parallel_s, worst_sequential_s = 0.0, [], []
+    for tokens in s.tokens.tolist():
+        d, sec = scaling.cost(tokens, price_per_million=3.0, tokens_per_s=40.0, parallel=True)
+        dollars += d
+        parallel_s.append(sec)
+        worst_sequential_s.append(
+            scaling.cost(tokens, price_per_million=3.0, tokens_per_s=40.0, parallel=False)[1]
+        )
+    assert rows[0]["dollars"] == pytest.approx(dollars / 10)
+    assert rows[0]["seconds/parallel"] == pytest.approx(np.mean(parallel_s))
+    # Revisions stop at the first accepted attempt: never slower than running all four in turn.
+    assert rows[0]["seconds/sequential"] == pytest.approx(rows[0]["tokens/sequential"] / 40.0)
+    assert rows[0]["seconds/sequential"] <= np.mean(worst_sequential_s) + 1e-12
+    with pytest.raises(ValueError, match="tokens_per_s must be > 0"):
+        scaling.with_cost(rows, price_per_million=1.0, tokens_per_s=0.0)
+
+
+def test_cheapest_and_frontier():
+    rows = [
+        {"k": 1, "tokens/total": 10.0, "acc": 0.50},
+        {"k": 2, "tokens/total": 20.0, "acc": 0.48},  # dearer and worse: off the frontier
+        {"k": 4, "tokens/total": 40.0, "acc": 0.70},
+        {"k": 8, "tokens/total": 40.0, "acc": 0.72},  # same price, better
+        {"k": 16, "tokens/total": 160.0, "acc": 0.72},  # dearer, no better
+    ]
+    assert [r["k"] for r in scaling.frontier(rows, metric="acc")] == [1, 8]
+    assert scaling.cheapest(rows, metric="acc", target=0.6)["k"] == 8
+    assert scaling.cheapest(rows, metric="acc", target=0.5)["k"] == 1
+    assert scaling.cheapest(rows, metric="acc", target=0.9) is None
+    text = scaling.format_table(rows[:2], ["k", "acc"])
+    assert text.splitlines() == ["k    acc", "1  0.500", "2  0.480"]

@@ -385,3 +385,50 @@ def cost(
     dollars = sum(counts) * price_per_million / 1e6
     seconds = (max(counts) if parallel else sum(counts)) / tokens_per_s
     return float(dollars), float(seconds)
+
+
+# The experiments that draw samples from a policy live in scaling_experiments, which imports
+# this module; they are re-exported here lazily (PEP 562) so neither import order is circular.
+_EXPERIMENTS = (
+    "GOLD",
+    "Budget",
+    "Samples",
+    "cheapest",
+    "curves",
+    "draw",
+    "expected_max_at_k",
+    "format_table",
+    "frontier",
+    "judge",
+    "revise",
+    "sequential_at_k",
+    "sweep",
+    "with_cost",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPERIMENTS:
+        from reasonlab import scaling_experiments
+
+        return getattr(scaling_experiments, name)
+    raise AttributeError(f"module 'reasonlab.scaling' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+__all__ = [
+    "MAX_SAMPLES",
+    "best_of_n",
+    "best_of_n_at_k",
+    "cost",
+    "majority_at_k",
+    "majority_at_k_exact",
+    "majority_at_k_monte_carlo",
+    "majority_at_k_per_problem",
+    "majority_vote",
+    "pass_at_k",
+    *_EXPERIMENTS,
+]
