@@ -250,13 +250,11 @@ def _run_sandbox(
         "RLIMIT_CORE": 0,
         "RLIMIT_NOFILE": 256,
     }
-    payload = json.dumps(
-        {"token": token, "timeout": timeout, "output_limit": OUTPUT_LIMIT, "items": items}
-    )
+    job = {"token": token, "timeout": timeout, "output_limit": OUTPUT_LIMIT, "items": items}
     config = {
         "python": python,
         "harness": _source("sandbox_harness.py"),
-        "payload": payload,
+        "job": job,
         "uid": uid,
         "limits": limits,
         "workdir": workdir,
@@ -289,13 +287,11 @@ def _run_sandbox(
     finally:
         _cleanup(uid, workdir)
     try:
-        reply = json.loads(out)
-        harness = json.loads(reply["stdout"])
+        replies = json.loads(out)["replies"]
     except (ValueError, KeyError, TypeError):
-        return None, "sandbox produced no report (launcher or harness was killed)"
-    if harness.get("token") != token:
-        return None, "sandbox report without the token"
-    return harness["replies"], ""
+        return None, "sandbox produced no report (the launcher was killed)"
+    replies += [{"status": "timeout"}] * (len(items) - len(replies))  # batch deadline hit
+    return replies, ""
 
 
 def _verdict(steps: list[dict[str, Any]], reply: dict[str, Any], timeout: float) -> VerifierResult:

@@ -12,6 +12,7 @@ statement (``assert ...``) and pass if it raises nothing. Each report line start
 token, so output the candidate prints itself can never pass for a report.
 """
 
+import builtins
 import json
 import os
 import resource
@@ -26,6 +27,7 @@ _hex, _fhex = hex, float.hex
 _BaseException = BaseException
 _settrace, _setprofile = sys.settrace, sys.setprofile
 _write, _exit = os.write, os._exit
+_PRISTINE = dict(builtins.__dict__)
 MAX_VALUE_CHARS = 200_000
 
 
@@ -73,9 +75,7 @@ def describe(err):
 
 def run_candidate(item, token, report_fd):
     """In the forked child: run the program, then every step; write one report line."""
-    import builtins
-
-    namespace = {"__name__": "__main__", "__builtins__": dict(builtins.__dict__)}
+    namespace = {"__name__": "__main__", "__builtins__": dict(_PRISTINE)}
     results = []
     try:
         exec(compile(item["code"], "<candidate>", "exec"), namespace)
@@ -85,12 +85,17 @@ def run_candidate(item, token, report_fd):
     for step in item["steps"]:
         _settrace(None)  # a trace function set by the candidate could skip test lines
         _setprofile(None)
+        # Tests see the candidate's names but the *original* builtins: a program that defines
+        # its own `abs` or `len` cannot change what the test computes.
+        test_ns = {k: v for k, v in namespace.items() if k not in _PRISTINE}
+        test_ns["__builtins__"] = dict(_PRISTINE)
         try:
             if step["kind"] == "value":
-                value = eval(compile(step["src"], "<test>", "eval"), namespace)
+                value = eval(compile(step["src"], "<test>", "eval"), test_ns)
                 results.append({"ok": True, "value": encode(value, [MAX_VALUE_CHARS])})
             else:
-                exec(compile(step["src"], "<test>", "exec"), namespace)
+                exec(compile(step["src"], "<test>", "exec"), test_ns)
+                namespace.update((k, v) for k, v in test_ns.items() if k != "__builtins__")
                 results.append({"ok": True})
         except _BaseException as err:
             results.append(describe(err))
@@ -192,15 +197,13 @@ def main():
     os.dup2(devnull, 0)
     token = payload["token"]
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversized writes fail instead of killing us
-    replies = [
-        run_one(item, token, payload["timeout"], payload["output_limit"])
-        for item in payload["items"]
-    ]
-    data = (json.dumps({"token": token, "replies": replies}) + "\n").encode(
-        "utf-8", "surrogatepass"
-    )
-    while data:
-        data = data[os.write(1, data) :]
+    for item in payload["items"]:
+        # One line per candidate, as soon as it is judged: if a later candidate kills this
+        # harness, the launcher keeps these replies and restarts a harness for the rest.
+        reply = run_one(item, token, payload["timeout"], payload["output_limit"])
+        data = (token + " " + json.dumps(reply) + "\n").encode("utf-8", "surrogatepass")
+        while data:
+            data = data[os.write(1, data) :]
     _exit(0)
 
 

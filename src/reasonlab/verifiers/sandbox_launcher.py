@@ -94,6 +94,38 @@ def main():
             os.setgid(uid)
             os.setuid(uid)
 
+    job = cfg["job"]
+    items = job["items"]
+    prefix = job["token"] + " "
+    deadline = time.monotonic() + cfg["deadline"]
+    replies, stderr, timed_out = [], b"", False
+    while len(replies) < len(items) and not timed_out:
+        payload = dict(job, items=items[len(replies) :])
+        lines, err, timed_out = run_harness(cfg, limit_child, payload, deadline)
+        stderr += err
+        got = []
+        for line in lines:
+            if line.startswith(prefix):
+                try:
+                    got.append(json.loads(line[len(prefix) :]))
+                except ValueError:
+                    break
+        replies += got[: len(items) - len(replies)]
+        if len(replies) < len(items) and not timed_out:
+            # The next candidate took the harness down with it (kill(getppid()), kill(-1)).
+            replies.append({"status": "killed the judge process", "seconds": None, "output": ""})
+        sweep(uid, me)
+    reply = {
+        "replies": replies,
+        "timed_out": timed_out,
+        "stderr": stderr[-8192:].decode("utf-8", "replace"),
+    }
+    sys.stdout.write(json.dumps(reply))
+    sys.stdout.flush()
+
+
+def run_harness(cfg, limit_child, payload, deadline):
+    """Run one harness process on ``payload``; return (report lines, stderr, timed_out)."""
     proc = subprocess.Popen(
         [cfg["python"], "-I", "-S", "-c", cfg["harness"]],
         stdin=subprocess.PIPE,
@@ -104,9 +136,8 @@ def main():
         preexec_fn=limit_child,
         close_fds=True,
     )
-    deadline = time.monotonic() + cfg["deadline"]
     try:
-        proc.stdin.write(cfg["payload"].encode("utf-8", "surrogatepass"))
+        proc.stdin.write(json.dumps(payload).encode("utf-8", "surrogatepass"))
         proc.stdin.close()
     except BrokenPipeError:
         pass
@@ -127,15 +158,8 @@ def main():
                 data[fd] += chunk[: caps[fd] - len(data[fd])]
     proc.kill()
     proc.wait()
-    sweep(uid, me)
-    reply = {
-        "returncode": proc.returncode,
-        "timed_out": timed_out,
-        "stdout": data[proc.stdout.fileno()].decode("utf-8", "surrogateescape"),
-        "stderr": data[proc.stderr.fileno()].decode("utf-8", "replace"),
-    }
-    sys.stdout.write(json.dumps(reply))
-    sys.stdout.flush()
+    out = data[proc.stdout.fileno()].decode("utf-8", "surrogatepass")
+    return out.split("\n"), data[proc.stderr.fileno()], timed_out
 
 
 if __name__ == "__main__":

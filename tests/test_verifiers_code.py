@@ -1,0 +1,248 @@
+"""The code judge against hostile programs: each is contained, ends in time, leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+
+import pytest
+
+from reasonlab.verifiers import verify_code, verify_code_batch
+from reasonlab.verifiers.sandbox import UID_RANGE, _sandbox_python, compile_tests
+
+TIMEOUT = 1.0
+GOOD = "def f(x):\n    return 2 * x\n"
+TESTS = ["assert f(2) == 4", "assert f(-3) == -6"]
+ROOT_MODE = os.geteuid() == 0 and _sandbox_python()[1]
+
+
+def sandbox_leftovers() -> tuple[list[int], list[str]]:
+    """Processes and shared-tmp files owned by any sandbox uid (only meaningful as root)."""
+    procs, files = [], []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status") as f:
+                    uid = int(next(ln for ln in f if ln.startswith("Uid:")).split()[1])
+            except (OSError, StopIteration):
+                continue
+            if UID_RANGE[0] <= uid < UID_RANGE[1]:
+                procs.append(int(name))
+    for root in ("/tmp", "/var/tmp", "/dev/shm"):
+        for entry in os.scandir(root):
+            try:
+                if UID_RANGE[0] <= entry.stat(follow_symlinks=False).st_uid < UID_RANGE[1]:
+                    files.append(entry.path)
+            except OSError:
+                pass
+    return procs, files
+
+
+def judge(code: str, tests=TESTS, timeout: float = TIMEOUT):
+    """Run the judge, check it ended in time and left nothing behind; return the result."""
+    start = time.monotonic()
+    result = verify_code(code, tests, timeout=timeout)
+    elapsed = time.monotonic() - start
+    assert elapsed < timeout + 1.0, f"took {elapsed:.2f} s: {result.reason}"
+    if ROOT_MODE:
+        procs, files = sandbox_leftovers()
+        assert not procs, f"processes left behind: {procs}"
+        assert not files, f"files left behind: {files}"
+    return result
+
+
+def test_correct_program_passes_with_per_test_feedback():
+    r = judge(GOOD)
+    assert r.reward == 1.0 and r.reason == "2/2 tests passed"
+    assert [t["passed"] for t in r.meta["tests"]] == [True, True]
+
+
+def test_wrong_program_fails_and_names_the_test():
+    r = judge("def f(x):\n    return x + 2\n")
+    assert r.reward == 0.0
+    assert r.reason == "1/2 tests passed: test_1 AssertionError"
+    assert r.meta["tests"][1]["message"] == "got -1, expected -6"
+
+
+def test_tests_as_a_block_with_setup():
+    tests = "data = [1, 2, 3]\nassert f(len(data)) == 6\nassert f(0) == 0\n"
+    assert judge(GOOD, tests).reward == 1.0
+    assert judge("def f(x):\n    return 6\n", tests).reward == 0.0
+
+
+def test_completion_with_markdown_fence():
+    completion = f"<think>double it</think>\n```python\n{GOOD}```\nDone."
+    r = judge(completion)
+    assert r.reward == 1.0 and r.meta["from_markdown"] and r.extracted == GOOD
+
+
+@pytest.mark.parametrize(
+    "name, code, reason_start",
+    [
+        ("infinite loop", "while True:\n    pass\n", "timeout"),
+        ("sleep", "import time\ntime.sleep(100)\n", "timeout"),
+        ("syntax error", "def f(x) return 2*x", "syntax error"),
+        ("exception", "raise ValueError('no')\n" + GOOD, "0/3 tests passed: program ValueError"),
+        ("recursion", "def f(x):\n    return f(x)\n", "0/2 tests passed: test_0 RecursionError"),
+        ("sys.exit before tests", GOOD + "import sys\nsys.exit(0)\n", "2/3 tests passed: program"),
+        ("os._exit", GOOD + "import os\nos._exit(0)\n", "no test report"),
+        ("kill self", GOOD + "import os, signal\nos.kill(os.getpid(), 9)\n", "no test report"),
+        ("kill parent", GOOD + "import os\nos.kill(os.getppid(), 9)\n", "no test report"),
+        ("kill group", GOOD + "import os\nos.killpg(0, 9)\n", "no test report"),
+        ("memory bomb", "x = bytearray(8 * 2**30)\n" + GOOD, "0/3 tests passed: program Memory"),
+    ],
+)
+def test_hostile_program_is_contained(name, code, reason_start):
+    r = judge(code)
+    assert r.reward == 0.0, name
+    assert r.reason.startswith(reason_start), (name, r.reason)
+
+
+def test_segfault_by_unbounded_recursion():
+    code = "import sys\nsys.setrecursionlimit(10**8)\ndef g(n):\n    return g(n + 1)\ng(0)\n" + GOOD
+    r = judge(code)
+    assert r.reward == 0.0 and r.reason.startswith(("no test report", "0/3", "timeout"))
+
+
+def test_fork_bomb_is_contained():
+    code = (
+        "import os\n"
+        "for _ in range(10000):\n"
+        "    try:\n"
+        "        os.fork()\n"
+        "    except OSError:\n"
+        "        pass\n" + GOOD
+    )
+    r = judge(code)
+    assert r.reward == 0.0  # the forked copies each report, or time runs out; never a pass
+
+
+def test_daemon_and_subprocess_are_killed():
+    code = (
+        "import os, subprocess\n"
+        "subprocess.Popen(['sleep', '100'])\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        import time\n"
+        "        time.sleep(100)\n"
+        "    os._exit(0)\n" + GOOD
+    )
+    r = judge(code)
+    assert r.reward == 1.0  # the program itself is correct; its children must still die
+    # judge() has checked that no process of the sandbox uid survived.
+
+
+def test_huge_output_is_truncated():
+    r = judge("while True:\n    print('x' * 10000)\n")
+    assert r.reason.startswith("timeout")
+    assert len(r.meta["output"]) <= 4096
+
+
+def test_non_utf8_output_does_not_break_the_judge():
+    code = "import sys, os\nos.write(1, b'\\xff\\xfe\\x00bad')\n" + GOOD
+    r = judge(code)
+    assert r.reward == 1.0
+
+
+def test_files_outside_the_workdir_are_protected_or_removed(tmp_path):
+    victim = tmp_path / "keep.txt"
+    victim.write_text("precious")
+    outside = f"/tmp/reasonlab-pwned-{secrets.token_hex(4)}"
+    code = (
+        "import os\n"
+        f"for p in [{str(victim)!r}]:\n"
+        "    try:\n"
+        "        os.remove(p)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "try:\n"
+        "    open('/work/pwned.txt', 'w').write('x')\n"
+        "except OSError:\n"
+        "    pass\n"
+        f"open({outside!r}, 'w').write('x')\n"
+        "open('local.txt', 'w').write('fine')\n" + GOOD
+    )
+    r = judge(code)
+    assert r.reward == 1.0
+    assert victim.read_text() == "precious"
+    assert not os.path.exists("/work/pwned.txt")
+    assert not os.path.exists(outside)
+
+
+def test_environment_is_stripped(monkeypatch):
+    monkeypatch.setenv("REASONLAB_SECRET", "hunter2")
+    code = "import os\ndef env():\n    return dict(os.environ)\n"
+    r = judge(code, ["assert 'REASONLAB_SECRET' not in env()", "assert len(env()) <= 4"])
+    assert r.reward == 1.0, r.reason
+
+
+def test_always_equal_object_is_refused():
+    code = "class A:\n    def __eq__(self, o):\n        return True\ndef f(x):\n    return A()\n"
+    r = judge(code)
+    assert r.reward == 0.0 and "not a plain value" in r.meta["tests"][0]["message"]
+
+
+def test_rigged_int_subclass_is_refused():
+    code = "class I(int):\n    def __eq__(self, o):\n        return True\n\nf = lambda x: I(0)\n"
+    assert judge(code).reward == 0.0
+
+
+def test_patched_builtins_do_not_change_the_test():
+    code = (
+        "import builtins\nbuiltins.abs = lambda x: 6\nabs = lambda x: 6\ndef f(x):\n    return 0\n"
+    )
+    assert judge(code, ["assert abs(f(-3)) == 6"]).reward == 0.0
+
+
+def test_trace_function_cannot_skip_asserts():
+    code = (
+        "import sys\n"
+        "def tracer(frame, event, arg):\n"
+        "    if frame.f_code.co_filename == '<test>':\n"
+        "        raise SystemExit\n"
+        "    return tracer\n"
+        "sys.settrace(tracer)\n"
+        "def f(x):\n    return 0\n"
+    )
+    assert judge(code, ["assert f(1) + 1 == 3"]).reward == 0.0
+
+
+def test_fake_report_printed_by_the_program_does_not_count():
+    fake = '{"setup": {"ok": true}, "steps": [{"ok": true}, {"ok": true}]}'
+    code = f"print('0' * 32 + ' ' + {fake!r})\nimport os\nos._exit(0)\n"
+    assert judge(code).reward == 0.0
+
+
+def test_batch_isolates_candidates_and_keeps_order():
+    codes = [
+        GOOD,
+        "while True:\n    pass\n",
+        "def f(x):\n    return x\n",
+        "import os\nos.killpg(0, 9)\n",
+        "import os\nos.kill(os.getppid(), 9)\n",
+        GOOD,
+    ]
+    start = time.monotonic()
+    results = verify_code_batch(codes, [TESTS] * len(codes), timeout=TIMEOUT)
+    elapsed = time.monotonic() - start
+    assert [r.reward for r in results] == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert results[4].reason == "no test report: killed the judge process"
+    assert results[1].reason.startswith("timeout")
+    assert elapsed < TIMEOUT + 1.0 + 0.5 * len(codes)
+    if ROOT_MODE:
+        assert sandbox_leftovers() == ([], [])
+
+
+def test_bad_tests_raise_a_clear_error():
+    with pytest.raises(ValueError, match="does not parse"):
+        compile_tests(["assert f(2) =="])
+    with pytest.raises(ValueError, match="str or a non-empty list"):
+        verify_code(GOOD, [])
+    with pytest.raises(ValueError, match="timeout"):
+        verify_code(GOOD, TESTS, timeout=0)
+
+
+def test_non_string_code_never_raises():
+    assert verify_code(None, TESTS).reward == 0.0  # type: ignore[arg-type]
