@@ -78,6 +78,7 @@ def test_href_swaps_the_suffix_and_keeps_the_anchor():
     [
         ({"options": ("a", "b", "c")}, "3 options"),
         ({"options": ("a", "a", "b", "c")}, "repeats an option"),
+        ({"options": ("a" * 81, "b", "c", "d")}, "81 characters"),
         ({"correct": 4}, "not an option index"),
         ({"correct": -1}, "not an option index"),
         ({"link": "03_star_to_rlvr.html"}, "not a .ipynb/.md"),

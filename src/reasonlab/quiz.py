@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 NUM_OPTIONS = 4
+# A radio-button label does not wrap cleanly in every front end (long ones overlap the next
+# option in the built page), so options stay short; the explanation carries the detail.
+MAX_OPTION_CHARS = 80
 CSS_PREFIX = "reasonlab-quiz"
 
 
@@ -50,6 +53,12 @@ class Question:
             raise ValueError(
                 f"question {self.prompt!r} has {len(self.options)} options; expected {NUM_OPTIONS}"
             )
+        for option in self.options:
+            if len(option) > MAX_OPTION_CHARS:
+                raise ValueError(
+                    f"option {option!r} has {len(option)} characters; at most "
+                    f"{MAX_OPTION_CHARS} fit on one line of a radio button"
+                )
         if len(set(self.options)) != len(self.options):
             raise ValueError(f"question {self.prompt!r} repeats an option")
         if not 0 <= self.correct < len(self.options):
@@ -72,12 +81,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         prompt="What sets RL with verifiable rewards (RLVR) apart from preference-based RLHF?",
         options=(
-            "RLVR needs more human labels, because an annotator must rate every sampled answer.",
-            "The reward is computed by a program that checks the answer (an answer key, unit "
-            "tests), not by a reward model fitted to human preference comparisons.",
-            "RLVR drops the policy gradient and fine-tunes with cross-entropy on human-written "
-            "solutions.",
-            "RLVR rewards the length of the chain of thought, so longer reasoning scores higher.",
+            "RLVR needs more human labels: an annotator rates every sampled answer.",
+            "A program checks the answer to give the reward; no reward model is learned.",
+            "RLVR drops the policy gradient and imitates human-written solutions.",
+            "RLVR rewards longer chains of thought, whatever the answer.",
         ),
         correct=1,
         explanation=(
@@ -113,12 +120,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         prompt="Why did OpenAI o1 and DeepSeek R1 put inference-time scaling in the spotlight?",
         options=(
-            "Their accuracy kept climbing as the model was allowed more thinking tokens or more "
-            "samples per question, making test-time compute a second axis to scale besides "
-            "training.",
-            "Thinking longer is free: a longer chain of thought adds no latency or cost.",
+            "Accuracy kept rising with more thinking tokens or samples per question.",
+            "Thinking longer is free: longer chains add no latency or cost.",
             "It makes training unnecessary: with enough samples a base model needs no RL.",
-            "Their verifiers only ran at inference time, so training used no rewards at all.",
+            "Their verifiers ran only at inference time, so training used no rewards.",
         ),
         correct=0,
         explanation=(
@@ -136,7 +141,7 @@ QUESTIONS: tuple[Question, ...] = (
             "An annotator's 1-to-7 rating of how helpful the answer sounds",
             "The score of a reward model trained on pairwise human preferences",
             "The model's own confidence, e.g. the mean log-probability of its answer",
-            "Running the generated program against unit tests and rewarding it when they pass",
+            "Unit tests run on the generated program: reward 1 if they all pass",
         ),
         correct=3,
         explanation=(
@@ -151,12 +156,9 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         prompt="How do modern reasoning recipes use distillation?",
         options=(
-            "The small model is trained with RLVR from scratch and the large one only supplies "
-            "the reward.",
-            "A large RL-trained model generates reasoning traces, the verified ones are kept, and "
-            "smaller students are trained on them with supervised cross-entropy, so they reason "
-            "well and serve cheaply.",
-            "Distillation deletes the chain of thought so that the model answers directly.",
+            "The small model does RLVR from scratch; the large one only supplies the reward.",
+            "Small students are fine-tuned on a large RL model's verified reasoning traces.",
+            "Distillation deletes the chain of thought so the model answers directly.",
             "Distillation averages the weights of several RL checkpoints into one model.",
         ),
         correct=1,
