@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+FALLBACK_WINDOW = 2000  # characters at the end of the answer region the fallback looks at
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _HASHES = re.compile(r"####[ \t]*([^\n]*)")
 _ANSWER_IS = re.compile(
@@ -129,7 +130,7 @@ def _explicit(region: str) -> tuple[str, str] | None:
 
 def _last_number(region: str) -> tuple[str, str] | None:
     """Rule 4: the last number, unless the last sentence shows it is not a commitment."""
-    text = region.strip()
+    text = region.strip()[-FALLBACK_WINDOW:]  # only the end can hold the final sentence
     if not text:
         return None
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]

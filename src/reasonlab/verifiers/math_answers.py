@@ -59,7 +59,11 @@ def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> Verifier
         completion: model output, e.g. ``"<think>...</think> #### 936"``; never raises on it.
         gold: a bare answer (``"936"``, ``"\\frac{14}{3}"``) or a reference solution ending in
             ``#### 936`` or containing ``\\boxed{...}``; its final answer is extracted the same way.
-        timeout: hard bound in seconds on the symbolic (sympy) comparison.
+        timeout: hard bound in seconds on the symbolic (sympy) comparison. The first symbolic
+            check in a process (and the first after a timeout) also waits for a fresh sympy
+            worker to start; that wait is reported in ``meta["worker_startup_seconds"]`` and
+            not counted against ``timeout``, so that a correct answer never loses its reward to
+            a cold start.
 
     Returns:
         A :class:`VerifierResult`; ``meta`` holds the parse trace (``how``: which extraction rule
@@ -124,8 +128,10 @@ def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> Verifier
             float(ok), "correct" if ok else "wrong answer", pred,
             **meta, path="fast", compare="exact number",
         )  # fmt: skip
-    ok, why = symbolic_equal(g_norm.text, p_norm.text, timeout)
+    ok, why, startup = symbolic_equal(g_norm.text, p_norm.text, timeout)
     meta.update(path="sympy", compare=why, seconds=round(time.perf_counter() - t0, 4))
+    if startup > 0.05:
+        meta["worker_startup_seconds"] = round(startup, 4)
     if ok is None:
         reason = why if why.startswith("timeout") else f"could not compare ({why})"
         return _result(0.0, reason, pred, **meta)

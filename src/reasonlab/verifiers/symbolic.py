@@ -380,8 +380,9 @@ class _Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         self.pid_owner = -1
         self.buffer = b""
+        self.ready = False
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
         source = Path(__file__).with_name("sympy_worker.py").read_text()
         self.proc = subprocess.Popen(
             [sys.executable, "-c", source],
@@ -392,9 +393,20 @@ class _Worker:
         )
         self.pid_owner = os.getpid()
         self.buffer = b""
-        if self._readline(STARTUP_TIMEOUT) is None:
-            self.kill()
-            raise RuntimeError("the sympy worker did not start")
+        self.ready = False
+
+    def _ensure_ready(self) -> float:
+        """Start the worker if needed and wait until it has imported sympy; return the wait."""
+        t0 = time.monotonic()
+        if self.proc is None or self.pid_owner != os.getpid() or self.proc.poll() is not None:
+            self.proc = None  # a forked child must not share its parent's pipes
+            self._spawn()
+        if not self.ready:
+            if self._readline(STARTUP_TIMEOUT) is None:
+                self.kill()
+                raise RuntimeError("the sympy worker did not start")
+            self.ready = True
+        return time.monotonic() - t0
 
     def _readline(self, timeout: float) -> dict[str, Any] | None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -417,36 +429,42 @@ class _Worker:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+            self.ready = False
 
-    def compare(self, a: dict, b: dict, timeout: float) -> tuple[bool | None, str]:
+    def compare(self, a: dict, b: dict, timeout: float) -> tuple[bool | None, str, float]:
+        """(equal or None, how, seconds spent waiting for a fresh worker to start)."""
         with self.lock:
-            if self.proc is None or self.pid_owner != os.getpid() or self.proc.poll() is not None:
-                self.proc = None  # a forked child must not share its parent's pipes
-                self._start()
+            startup = self._ensure_ready()
             assert self.proc is not None and self.proc.stdin is not None
             try:
                 self.proc.stdin.write(json.dumps({"a": a, "b": b}).encode() + b"\n")
                 self.proc.stdin.flush()
             except BrokenPipeError:
                 self.kill()
-                return None, "sympy worker died"
+                return None, "sympy worker died", startup
             reply = self._readline(timeout)
             if reply is None:
                 self.kill()
-                return None, f"timeout after {timeout:g} s"
-            return bool(reply["equal"]), str(reply["how"])
+                self._spawn()  # start the replacement now, so the next call waits less
+                return None, f"timeout after {timeout:g} s", startup
+            return bool(reply["equal"]), str(reply["how"]), startup
 
 
 _WORKER = _Worker()
 atexit.register(_WORKER.kill)
 
 
-def symbolic_equal(gold: str, pred: str, timeout: float) -> tuple[bool | None, str]:
-    """Are two normalised answers equal? (True/False, how) or (None, why it was not decided)."""
+def symbolic_equal(gold: str, pred: str, timeout: float) -> tuple[bool | None, str, float]:
+    """Are two normalised answers equal?
+
+    Returns:
+        (True/False or None when undecided, how it was decided, seconds spent waiting for the
+        worker to start: not counted against ``timeout``).
+    """
     try:
         a, b = parse_structure(gold), parse_structure(pred)
     except RefusedError as err:
-        return None, f"refused: {err}"
+        return None, f"refused: {err}", 0.0
     except (RecursionError, MemoryError, ValueError) as err:
-        return None, f"refused: {type(err).__name__}"
+        return None, f"refused: {type(err).__name__}", 0.0
     return _WORKER.compare(a, b, timeout)
