@@ -1,0 +1,273 @@
+"""Labs that still move without a kernel: frames precomputed over a grid, picked in the browser.
+
+A live lab redraws its figure in Python every time a control moves. The static site has no
+Python, so a static lab renders every frame ahead of time and puts them in an ipywidgets
+``Stack`` (which shows one child at a time). Each control is linked to the stack *in the
+browser* with ``jslink((control, "index"), (stack, "selected_index"))``: moving a control changes
+which frame is visible, with no kernel. Several controls nest stacks: the outer stack is picked
+by the first control, each of its children is a stack picked by the second, and so on.
+
+A frame can depend on only some of the controls. A lab is split into *panels* (a figure, a text
+read-out), each declaring the controls it depends on, so the number of frames is the product of
+the sizes of those controls only, not of all of them. That keeps a page light.
+
+Every frame is wrapped in an element carrying ``data-frame="name=value|..."`` (its key), which is
+how the browser tests check that the visible frame is the one precomputed for the controls.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Frames are small on purpose: dozens of them ship inside one page.
+FRAME_DPI = 56
+#: Colours kept per frame (PNG palette); matplotlib line art needs few, and it shrinks the file.
+FRAME_COLOURS = 48
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a lab: its parameter name, the values it can take, how it is shown.
+
+    Attributes:
+        name: the key of this parameter in ``params`` (passed to ``compute``).
+        description: the label shown beside the control.
+        values: the values the control can take, in display order.
+        default: the initial value (must be one of ``values``).
+        kind: ``"slider"`` (ordered values), ``"dropdown"`` or ``"toggle"`` (a few choices).
+        labels: how each value is shown (default ``str(value)``).
+    """
+
+    name: str
+    description: str
+    values: tuple
+    default: Any
+    kind: str = "slider"
+    labels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError(f"control {self.name!r} has no values")
+        if self.default not in self.values:
+            raise ValueError(
+                f"control {self.name!r}: default {self.default!r} is not one of {self.values}"
+            )
+        if self.kind not in ("slider", "dropdown", "toggle"):
+            raise ValueError(f"control {self.name!r}: unknown kind {self.kind!r}")
+        if self.labels is not None and len(self.labels) != len(self.values):
+            raise ValueError(f"control {self.name!r}: {len(self.labels)} labels for values")
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return self.labels if self.labels is not None else tuple(str(v) for v in self.values)
+
+    def make_widget(self, layout: Any = None) -> Any:
+        """The ipywidgets control; its ``index`` selects ``values[index]`` (never a float)."""
+        import ipywidgets as w
+
+        options = list(zip(self.shown, range(len(self.values)), strict=True))
+        kw: dict[str, Any] = {
+            "options": options,
+            "index": self.values.index(self.default),
+            "description": self.description,
+            "style": {"description_width": "initial"},
+        }
+        if layout is not None:
+            kw["layout"] = layout
+        if self.kind == "slider":
+            return w.SelectionSlider(continuous_update=True, **kw)
+        if self.kind == "toggle":
+            return w.ToggleButtons(**kw)
+        return w.Dropdown(**kw)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A part of a lab's view that depends on some of the controls.
+
+    Attributes:
+        render: ``params -> Figure | str`` (an HTML string); it must read only ``depends_on``.
+        depends_on: names of the controls this panel changes with, outermost first.
+    """
+
+    render: Callable[[dict[str, Any]], Any]
+    depends_on: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Panels drawn on top of each other: a figure, then transparent overlays (a marker).
+
+    Redrawing a whole figure for every position of a marker is what makes a static lab slow to
+    build and heavy to ship. Instead the figure is one panel over few controls, and the marker
+    is a transparent image of the *same size and axes* over more controls: cheap to draw (no
+    text) and a few hundred bytes each. Both are stacked in one CSS grid cell.
+    """
+
+    panels: tuple[Panel, ...]
+
+
+def frame_key(params: dict[str, Any], names: Sequence[str]) -> str:
+    """The label of one frame, e.g. ``"domain=math|steps=20"`` (values as ``str``)."""
+    return "|".join(f"{n}={params[n]}" for n in names)
+
+
+def figure_png(fig: Any, dpi: int = FRAME_DPI) -> bytes:
+    """A matplotlib figure as a small PNG: a palette image, or RGBA if it is transparent.
+
+    The figure is drawn once with Agg and its pixels handed straight to PIL (no PNG round trip).
+    A figure whose background is transparent (an overlay) keeps its alpha channel.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    w, h = canvas.get_width_height()
+    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    if fig.patch.get_alpha() == 0:
+        out_img = img.copy()  # transparent overlay: mostly empty, compresses to little
+    else:
+        # Palette quantisation: line plots have few colours, so this is near-lossless and ~3x
+        # smaller than full colour.
+        out_img = img.convert("RGB").quantize(
+            colors=FRAME_COLOURS, method=Image.Quantize.MEDIANCUT, dither=0
+        )
+    out = io.BytesIO()
+    out_img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def to_html(output: Any, key: str = "", dpi: int = FRAME_DPI) -> str:
+    """A rendered frame (Figure or HTML string) as HTML tagged with its ``data-frame`` key."""
+    attr = html.escape(key, quote=True)
+    if isinstance(output, str):
+        return f'<div class="rl-lab-frame" data-frame="{attr}">{output}</div>'
+    png = base64.b64encode(figure_png(output, dpi)).decode("ascii")
+    return (
+        f'<div class="rl-lab-frame" data-frame="{attr}">'
+        f'<img src="data:image/png;base64,{png}" alt="{attr}" style="max-width:100%"></div>'
+    )
+
+
+def readout(rows: Sequence[tuple[str, str]]) -> str:
+    """A two-column HTML table of (what, value) pairs: a lab's numbers for the current choice."""
+    cells = "".join(
+        f"<tr><td style='padding-right:1em'>{html.escape(a)}</td>"
+        f"<td><b>{html.escape(b)}</b></td></tr>"
+        for a, b in rows
+    )
+    return f"<table class='rl-lab-readout'>{cells}</table>"
+
+
+def grid(controls: Sequence[Control], names: Sequence[str]) -> list[dict[str, Any]]:
+    """Every combination of the named controls' values (others at their default)."""
+    by_name = {c.name: c for c in controls}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(f"unknown controls {unknown}; the lab has {list(by_name)}")
+    base = {c.name: c.default for c in controls}
+    return [
+        base | dict(zip(names, combo, strict=True))
+        for combo in itertools.product(*(by_name[n].values for n in names))
+    ]
+
+
+def build_static(
+    controls: Sequence[Control], panels: Sequence[Panel | Layers], *, title: str = ""
+) -> Any:
+    """A kernel-free lab: controls over nested Stacks of precomputed frames, linked in the browser.
+
+    Args:
+        controls: the lab's controls (each a row of widgets above the panels).
+        panels: what to show, top to bottom; each panel gets nested Stacks over its
+            ``depends_on`` controls; :class:`Layers` are drawn in one place, later on top.
+        title: an optional heading (HTML-escaped).
+
+    Returns:
+        An ``ipywidgets.VBox``; display it in a notebook and it survives into the static site.
+    """
+    import ipywidgets as w
+
+    by_name = {c.name: c for c in controls}
+    control_layout = w.Layout(width="auto", max_width="640px")
+    frame_layout = w.Layout(width="auto")  # one Layout model shared by every frame and stack
+    widgets = {c.name: c.make_widget(control_layout) for c in controls}
+    links = []
+
+    def nest(panel: Panel, level: int, fixed: dict[str, Any]) -> Any:
+        if level == len(panel.depends_on):
+            params = {c.name: c.default for c in controls} | fixed
+            return w.HTML(
+                to_html(panel.render(params), frame_key(params, panel.depends_on)),
+                layout=frame_layout,
+            )
+        control = by_name[panel.depends_on[level]]
+        children = [nest(panel, level + 1, fixed | {control.name: v}) for v in control.values]
+        stack = w.Stack(
+            children, selected_index=control.values.index(control.default), layout=frame_layout
+        )
+        links.append(w.jslink((widgets[control.name], "index"), (stack, "selected_index")))
+        return stack
+
+    def view(item: Panel | Layers) -> Any:
+        if isinstance(item, Panel):
+            missing = [n for n in item.depends_on if n not in by_name]
+            if missing:
+                raise ValueError(f"panel depends on unknown controls {missing}")
+            return nest(item, 0, {})
+        layers = [view(p) for p in item.panels]
+        for layer in layers:
+            layer.layout = cell_layout
+        # One grid cell holding every layer: later children are painted over earlier ones.
+        return w.GridBox(layers, layout=w.Layout(grid_template_areas='"frame"', width="auto"))
+
+    cell_layout = w.Layout(grid_area="frame", width="auto")
+    views = [view(p) for p in panels]
+    head = [w.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+    box = w.VBox([*head, *widgets.values(), *views])
+    box._reasonlab_links = links  # keep the links alive with the view (they are widgets too)
+    return box
+
+
+#: Live frames are drawn a little sharper than the static ones (nothing ships them).
+LIVE_DPI = 80
+
+
+def view_html(view: Any, dpi: int = LIVE_DPI) -> str:
+    """A lab's rendered view (a Figure, an HTML string, or a tuple of them) as one HTML string."""
+    parts = view if isinstance(view, tuple) else (view,)
+    return "".join(p if isinstance(p, str) else to_html(p, dpi=dpi) for p in parts)
+
+
+def live(controls: Sequence[Control], view: Callable[[dict[str, Any]], Any]) -> Any:
+    """A live lab: the same controls, wired with ``interactive_output`` to one output area.
+
+    Args:
+        controls: the lab's controls.
+        view: ``params -> Figure | str | tuple`` (usually ``render(compute(params))``).
+            ``interactive_output`` clears the output area before each call, so the view is
+            redrawn in place, not stacked.
+    """
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    layout = w.Layout(width="auto", max_width="640px")
+    widgets = {c.name: c.make_widget(layout) for c in controls}
+    by_name = {c.name: c for c in controls}
+
+    def update(**indices: int) -> None:
+        # This is the widget layer: showing the view in its output area is its whole job.
+        display(HTML(view_html(view({n: by_name[n].values[i] for n, i in indices.items()}))))
+
+    # interactive_output passes each widget's ``value``; with (label, index) options that is the
+    # index, which maps back to the value without float round-trips.
+    out = w.interactive_output(update, widgets)
+    return w.VBox([*widgets.values(), out])
