@@ -176,7 +176,7 @@ def trl_env():
 
 
 def tiny_model_and_tokenizer(problems, seed: int = 0, warmup_steps: int = 60):
-    """A character-level tokenizer and a GPT-2 of a few thousand parameters, built offline.
+    """A character-level tokenizer and a GPT-2 of about 9k parameters, built offline.
 
     The model is briefly taught ``prompt#### answer`` on the problems (a few dozen steps of
     cross-entropy) so that GRPO's samples earn a mix of rewards 0 and 1; from random weights
