@@ -270,6 +270,7 @@ def test_book_example_trains_grpo_with_our_verifier(trl_env, tmp_path, monkeypat
     torch.set_num_threads(1)
     problems = rl.tasks.make("math", 16, difficulty=(1, 2), seed=0)
     model, tokenizer = tiny_model_and_tokenizer(problems)
+    assert 8_000 < sum(p.numel() for p in model.parameters()) < 10_000  # as the page says
     recorders = [Recorder(rw.math_reward), Recorder(rw.format_reward)]
     monkeypatch.setattr(rw, "math_reward", recorders[0])
     monkeypatch.setattr(rw, "format_reward", recorders[1])
