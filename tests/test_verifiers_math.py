@@ -153,3 +153,15 @@ def test_fuzz_never_raises_and_stays_in_time(completion, gold):
     elapsed = time.monotonic() - start - r.meta.get("worker_startup_seconds", 0.0)
     assert r.reward in (0.0, 1.0)
     assert elapsed < TIMEOUT + SLACK, (completion, elapsed, r.reason)
+
+
+def test_naive_verifiers_are_fooled_where_ours_is_not():
+    from reasonlab.verifiers.corpus import HELD_OUT, TRAPS
+    from reasonlab.verifiers.naive import last_number_match, score, substring_match
+
+    ours = score(lambda c, g: verify_math(c, g).reward == 1.0, TRAPS)
+    assert ours.false_positives == 0
+    assert score(substring_match, TRAPS).false_positives >= 5
+    assert score(last_number_match, TRAPS).false_positives >= 5
+    held = score(lambda c, g: verify_math(c, g).reward == 1.0, HELD_OUT)
+    assert held.precision == 1.0 and held.recall > 0.8  # the frozen verifier on unseen cases

@@ -267,6 +267,54 @@ SYMBOLIC = _cases(
     ],
 )
 
+# Written after the verifier was frozen and never used to tune it: its score on these is an
+# honest estimate of how it generalises; the cases above were written alongside the code.
+HELD_OUT = _cases(
+    "held-out",
+    [
+        ("48", "<think>12 * 4 = 48</think>\nShe needs 48 stickers in total.", True),
+        ("48", "<think>12 * 4 = 48</think>\nShe needs 4 packs of 12.", False),
+        ("0.75", "\\boxed{\\frac{3}{4}}", True),
+        ("0.75", "\\boxed{\\frac{4}{3}}", False),
+        ("\\frac{5}{8}", "#### 0.625", True),
+        ("3\\sqrt{2}", "\\boxed{\\sqrt{18}}", True),
+        ("3\\sqrt{2}", "\\boxed{\\sqrt{17}}", False),
+        ("12", "<answer> 12 </answer>", True),
+        ("12", "<answer>twelve</answer>", False),
+        ("-2", "The solutions give x = -2.", True),
+        ("-2", "The solutions give x = 2.", False),
+        ("1500", "#### 1 500", True),
+        ("1500", "The total is \\$1,500.00.", True),
+        ("60", "The speed is \\boxed{60 \\text{ km/h}}", True),
+        ("60 \\text{ km/h}", "\\boxed{60 \\text{ mph}}", False),
+        ("\\frac{1}{4}", "The probability is 25%.", True),
+        ("(3, -1)", "\\boxed{(3,-1)}", True),
+        ("(3, -1)", "\\boxed{(-1, 3)}", False),
+        ("x^2 - 1", "\\boxed{(x-1)(x+1)}", True),
+        ("x^2 - 1", "\\boxed{(x-1)^2}", False),
+        ("4", "<think>2+2</think><answer>The answer is 4</answer>", True),
+        ("4", "<think>2+2=4</think><answer></answer>", False),
+        ("7", "I'll say 7.\n\nActually no: #### 8", False),
+        ("8", "I'll say 7.\n\nActually no: #### 8", True),
+        ("100", "\\boxed{10^2}", True),
+        ("100", "\\boxed{10^3}", False),
+        ("2", "\\boxed{\\sqrt{4}}", True),
+        ("\\frac{\\pi}{2}", "\\boxed{\\frac{\\pi}{3}}", False),
+        ("5", "#### 5.", True),
+        ("5", "#### 5!", False),
+        ("3.14", "\\boxed{\\pi}", False),
+        ("10", "Answer: 10 apples, 3 pears", False),
+        ("\\infty", "\\boxed{\\infty}", True),
+        ("[2, 5]", "\\boxed{[2,5]}", True),
+        ("[2, 5]", "\\boxed{(2,5)}", False),
+        ("\\{2, 5\\}", "The roots are \\boxed{5, 2}", True),
+        ("1/3", "#### 0.333", False),
+        ("9", "#### 9\n\n(9 is the number of cats.)", True),
+        ("20", "<think>...</think> ## 20", True),
+        ("20", "<think>...</think> answer=20", True),
+    ],
+)
+
 ALL_CASES: list[Case] = [
     *GSM8K,
     *BOXED,
@@ -277,4 +325,4 @@ ALL_CASES: list[Case] = [
     *NORMALIZATION,
     *SYMBOLIC,
 ]
-"""Every labelled case, in a fixed order."""
+"""Every labelled case written alongside the verifier, in a fixed order."""

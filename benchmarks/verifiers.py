@@ -1,0 +1,153 @@
+"""Accuracy and speed of the verifiers, in one run. Prints figures; not a test.
+
+    .venv/bin/python benchmarks/verifiers.py            # everything (about a minute)
+    .venv/bin/python benchmarks/verifiers.py --quick    # fewer repetitions
+
+1. Precision/recall of ``verify_math``, HuggingFace ``math-verify`` (pin: math-verify==0.9.0) and
+   two naive verifiers on the labelled corpus (``reasonlab.verifiers.corpus``): the cases written
+   alongside our verifier, and a held-out set written after it was frozen.
+2. Checks per second of ``verify_math`` and ``math-verify`` on the same corpus, and of
+   ``verify_math``'s fast path on the RL loop's case (``"<think>...</think> #### 936"``).
+3. The worst time ``verify_math`` takes on hostile answers (power towers, deep nesting, MBs).
+4. Programs per second through the code judge: one sandbox per program, sequentially and with a
+   pool of 2 threads (the work is in subprocesses), and ``verify_code_batch`` (one sandbox per
+   batch), alone and with a pool of 2.
+
+math-verify gets the gold as ``$answer$`` (its documented way to mark a LaTeX gold answer; for a
+GSM8K reference solution, the text after ``####``); completions go in unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from reasonlab.verifiers import verify_code, verify_code_batch, verify_math
+from reasonlab.verifiers.corpus import ALL_CASES, HELD_OUT
+from reasonlab.verifiers.math_answers import _gold_answer
+from reasonlab.verifiers.naive import last_number_match, score, substring_match
+
+HOSTILE = [
+    "\\boxed{9^{9^{9^{9}}}}",
+    "\\boxed{10**10**10}",
+    "\\boxed{(x+1)^{100000}}",
+    "\\boxed{" + "{" * 5000 + "1" + "}" * 5000 + "}",
+    "\\boxed{" + "\\frac{1}{" * 300 + "2" + "}" * 300 + "}",
+    "\\boxed{" + "x+" * 100000 + "1}",
+    "#### " + "9" * 1_000_000,
+    "1 " * 500_000,
+    "\\boxed{" * 100_000,
+    "\\boxed{\\tan(x+y+z)}",  # passes the guards; sympy runs until the timeout kills it
+]
+TAN_GOLD = (
+    "\\frac{\\tan(x)+\\tan(y)+\\tan(z)-\\tan(x)\\tan(y)\\tan(z)}"
+    "{1-\\tan(x)\\tan(y)-\\tan(y)\\tan(z)-\\tan(x)\\tan(z)}"
+)
+
+
+def math_verify_fn():
+    from math_verify import parse, verify
+
+    def check(completion: str, gold: str) -> bool:
+        answer = _gold_answer(gold)[0]
+        wrapped = answer if ("$" in answer or "\\boxed" in answer) else f"${answer}$"
+        return bool(verify(parse(wrapped), parse(completion)))
+
+    return check
+
+
+def ours(completion: str, gold: str) -> bool:
+    return verify_math(completion, gold).reward == 1.0
+
+
+def rate(fn, cases, repeats: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for case in cases:
+            fn(case.completion, case.gold)
+    return repeats * len(cases) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # math-verify logs every parse failure
+    reps = 1 if args.quick else 3
+    mv = math_verify_fn()
+    ours("\\boxed{x+1}", "1+x")  # start the sympy worker (about 1 s, once per process)
+    mv("\\boxed{x+1}", "1+x")
+
+    print(f"== math verifiers on the labelled corpus ({len(ALL_CASES)} + {len(HELD_OUT)} cases)")
+    print(f"{'verifier':<22}{'set':<10}{'precision':>10}{'recall':>8}{'acc':>7}{'FP':>5}{'FN':>5}")
+    verifiers = [
+        ("reasonlab verify_math", ours),
+        ("math-verify 0.9.0", mv),
+        ("substring", substring_match),
+        ("last number", last_number_match),
+    ]
+    for name, fn in verifiers:
+        for set_name, cases in (("written", ALL_CASES), ("held-out", HELD_OUT)):
+            s = score(fn, cases)
+            print(
+                f"{name:<22}{set_name:<10}{s.precision:>10.3f}{s.recall:>8.3f}{s.accuracy:>7.3f}"
+                f"{s.false_positives:>5}{s.false_negatives:>5}"
+            )
+
+    print("\n== checks per second (same corpus, both sets, one process, one thread)")
+    cases = ALL_CASES + HELD_OUT
+    r_ours, r_mv = rate(ours, cases, reps), rate(mv, cases, 1)
+    print(f"reasonlab verify_math   {r_ours:>10,.0f} /s")
+    print(f"math-verify 0.9.0       {r_mv:>10,.0f} /s   (ours is {r_ours / r_mv:.1f}x)")
+    completion = "<think>900 + 30 + 6 = 936</think> #### 936"
+    n = 20_000 if args.quick else 100_000
+    start = time.perf_counter()
+    for _ in range(n):
+        verify_math(completion, "936")
+    print(f"fast path '#### 936'    {n / (time.perf_counter() - start):>10,.0f} /s")
+
+    print("\n== worst case on hostile answers (timeout=1.0 s; worker start-up excluded)")
+    worst, worst_name = 0.0, ""
+    for completion in HOSTILE:
+        gold = TAN_GOLD if "tan" in completion else "\\frac{x}{2}"
+        start = time.perf_counter()
+        r = verify_math(completion, gold, timeout=1.0)
+        took = time.perf_counter() - start - r.meta.get("worker_startup_seconds", 0.0)
+        if took > worst:
+            worst, worst_name = took, f"{completion[:30]!r} ({r.reason})"
+    print(f"slowest: {worst:.3f} s for {worst_name}")
+
+    print("\n== code judge: programs per second (2 cores shared with other work)")
+    code = "def f(x):\n    return 2 * x\n"
+    tests = ["assert f(2) == 4", "assert f(-3) == -6"]
+    n_seq = 10 if args.quick else 30
+    start = time.perf_counter()
+    for _ in range(n_seq):
+        assert verify_code(code, tests).reward == 1.0
+    print(f"verify_code, sequential          {n_seq / (time.perf_counter() - start):>8.1f} /s")
+    with ThreadPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        out = list(pool.map(lambda _: verify_code(code, tests), range(2 * n_seq)))
+        assert all(r.reward == 1.0 for r in out)
+        print(
+            f"verify_code, pool of 2           {2 * n_seq / (time.perf_counter() - start):>8.1f} /s"
+        )
+    n_batch = 100 if args.quick else 300
+    start = time.perf_counter()
+    out = verify_code_batch([code] * n_batch, [tests] * n_batch)
+    assert all(r.reward == 1.0 for r in out)
+    print(f"verify_code_batch, one sandbox   {n_batch / (time.perf_counter() - start):>8.1f} /s")
+    with ThreadPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        chunks = list(
+            pool.map(lambda _: verify_code_batch([code] * n_batch, [tests] * n_batch), range(2))
+        )
+        assert all(r.reward == 1.0 for chunk in chunks for r in chunk)
+        rate_pool = 2 * n_batch / (time.perf_counter() - start)
+        print(f"verify_code_batch, pool of 2     {rate_pool:>8.1f} /s")
+
+
+if __name__ == "__main__":
+    main()
