@@ -1,0 +1,415 @@
+"""The labs: the static-lab helper, each lab's compute layer, and that the artifacts are real.
+
+Browser tests of the built lab pages are in ``test_labs_site.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import numpy as np
+import pytest
+
+from reasonlab import tasks
+from reasonlab.labs import chain, reward_explorer, static, store, tradeoffs
+
+# ----------------------------------------------------------------------------- static helper
+
+
+def toy_controls():
+    return [
+        static.Control("a", "a", (1, 2, 3), 2),
+        static.Control("b", "b", ("x", "y"), "x", "dropdown"),
+    ]
+
+
+def test_control_rejects_bad_definitions():
+    with pytest.raises(ValueError, match="default"):
+        static.Control("a", "a", (1, 2), 3)
+    with pytest.raises(ValueError, match="no values"):
+        static.Control("a", "a", (), None)
+    with pytest.raises(ValueError, match="kind"):
+        static.Control("a", "a", (1,), 1, "knob")
+    with pytest.raises(ValueError, match="labels"):
+        static.Control("a", "a", (1, 2), 1, labels=("one",))
+
+
+def test_control_widget_selects_values_by_index():
+    import ipywidgets as w
+
+    slider = static.Control("t", "t", (0.5, 2.0, 10.0), 2.0).make_widget()
+    assert isinstance(slider, w.SelectionSlider)
+    assert slider.index == 1  # an index, never a float compared for equality
+    assert isinstance(
+        static.Control("b", "b", ("x", "y"), "y", "dropdown").make_widget(), w.Dropdown
+    )
+
+
+def frames_of(widget) -> list[str]:
+    """Every frame's HTML inside a static lab, depth first."""
+    import ipywidgets as w
+
+    if isinstance(widget, w.HTML):
+        return [widget.value] if "rl-lab-frame" in widget.value else []
+    return [f for child in getattr(widget, "children", ()) for f in frames_of(child)]
+
+
+def test_build_static_nests_one_stack_level_per_control_and_links_each():
+    import ipywidgets as w
+
+    calls = []
+
+    def render(p):
+        calls.append(p)
+        return f"<i>{p['a']}{p['b']}</i>"
+
+    box = static.build_static(toy_controls(), [static.Panel(render, ("a", "b"))])
+    sliders = [c for c in box.children if isinstance(c, (w.SelectionSlider, w.Dropdown))]
+    assert len(sliders) == 2
+    outer = box.children[-1]
+    assert isinstance(outer, w.Stack) and len(outer.children) == 3
+    assert outer.selected_index == 1  # the default value 2
+    assert all(isinstance(c, w.Stack) and len(c.children) == 2 for c in outer.children)
+    frames = frames_of(box)
+    assert len(frames) == 6 == len(calls)
+    # Frame (i, j) of the nested stacks is the one rendered for (values[i], values[j]).
+    for (i, a), (j, b) in itertools.product(enumerate((1, 2, 3)), enumerate(("x", "y"))):
+        html = outer.children[i].children[j].value
+        assert f'data-frame="a={a}|b={b}"' in html and f"<i>{a}{b}</i>" in html
+    # One link from control a to the outer stack, one from b to each inner stack.
+    links = box._reasonlab_links
+    assert len(links) == 4
+    assert {(lk.source[0].description, lk.target[0] is outer) for lk in links} == {
+        ("a", True),
+        ("b", False),
+    }
+    assert all(lk.source[1] == "index" and lk.target[1] == "selected_index" for lk in links)
+
+
+def test_panel_frames_only_over_its_controls_and_layers_share_a_cell():
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    def fig(p, alpha=1):
+        f = Figure(figsize=(2, 1))
+        f.patch.set_alpha(alpha)
+        f.add_subplot().plot([0, 1], [0, p["a"]])
+        return f
+
+    box = static.build_static(
+        toy_controls(),
+        [
+            static.Layers((static.Panel(fig, ("b",)), static.Panel(lambda p: fig(p, 0), ("a",)))),
+        ],
+    )
+    grid = box.children[-1]
+    assert isinstance(grid, w.GridBox)
+    assert [c.layout.grid_area for c in grid.children] == ["frame", "frame"]
+    frames = frames_of(box)
+    assert len(frames) == 2 + 3
+    assert all("data:image/png;base64," in f for f in frames)
+    with pytest.raises(ValueError, match="unknown controls"):
+        static.build_static(toy_controls(), [static.Panel(fig, ("c",))])
+
+
+def test_figure_png_is_small_deterministic_and_keeps_transparency():
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    def make(alpha):
+        f = Figure(figsize=(4, 3))
+        f.patch.set_alpha(alpha)
+        ax = f.add_subplot()
+        ax.plot(range(10), [x * x for x in range(10)])
+        ax.set_title("t")
+        return f
+
+    a, b = static.figure_png(make(1)), static.figure_png(make(1))
+    assert a == b  # same figure, same bytes: notebooks re-run to identical outputs
+    assert len(a) < 15_000
+    img = Image.open(io.BytesIO(a))
+    assert img.mode == "P" and img.size == (4 * static.FRAME_DPI, 3 * static.FRAME_DPI)
+    clear = Image.open(io.BytesIO(static.figure_png(make(0))))
+    assert clear.mode == "RGBA" and clear.getextrema()[3][0] == 0  # some pixels transparent
+
+
+# ------------------------------------------------------------------- chain lab: step checks
+
+
+def problem_dict(p: tasks.Problem) -> dict:
+    return {"domain": p.domain, "operands": [str(o) for o in p.operands]}
+
+
+@pytest.mark.parametrize("domain", tasks.DOMAINS)
+def test_every_step_of_a_correct_demonstration_checks_out(domain):
+    for p in tasks.make(domain, 12, seed=3, split="test"):
+        text = tasks.demonstration_text(p, think=True)
+        steps = chain.check_steps(problem_dict(p), text)
+        assert steps, text
+        assert all(s.ok is not False for s in steps), (text, steps)
+        assert sum(s.ok is True for s in steps) >= len(steps) - 1  # at most the rewrite is neutral
+
+
+def test_self_checks_and_revisions_are_read_as_the_revised_step():
+    p = tasks.make("math", 1, difficulty=4, seed=3, split="test")[0]
+    segs = tasks.demonstration(p, think=True, rng=random.Random(1), check_rate=1.0, error_rate=0.5)
+    text = "".join(t for t, _ in segs)
+    assert "<wait>" in text
+    steps = chain.check_steps(problem_dict(p), text)
+    assert all(s.ok for s in steps)
+    assert any(s.note.startswith("revised") for s in steps)
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("<think>5+6=11,4+7+1=12,9+4+1=14</think>#### 1421", [True, True, True]),
+        ("<think>5+6=11,4+7+1=13,9+4+1=14</think>#### 1431", [True, False, True]),
+        ("<think>5+6=11,4+7=11,9+4+1=14</think>#### 1411", [True, False, True]),  # lost carry
+        ("<think>5+6=11,4+8+1=13</think>#### 1331", [True, False]),  # wrong column digit
+        ("<think>5+6=11<check>11-6=4</think>#### 11", [False]),  # its own check is wrong
+        ("#### 1421", []),
+    ],
+)
+def test_math_steps_catch_wrong_sums_carries_and_digits(completion, expected):
+    steps = chain.check_steps({"domain": "math", "operands": ["945", "476"]}, completion)
+    assert [s.ok for s in steps] == expected
+
+
+def test_logic_and_code_steps_are_recomputed():
+    logic = {"domain": "logic", "operands": ["8.24", "8.92"]}
+    assert [
+        s.ok for s in chain.check_steps(logic, "<think>8.24|8.92,8=8,2<9</think>#### 8.92")
+    ] == [True, True, True]
+    assert [s.ok for s in chain.check_steps(logic, "<think>8.24|8.9,8=8,2>9</think>#### 8.24")] == [
+        False,
+        True,
+        False,
+    ]
+    code = {"domain": "code", "operands": ["7", "8"]}
+    bad = "<think>a=(-45--40)/(8-7)=-4,b=-40--5*7=-5</think>#### -5*x-5"
+    assert [s.ok for s in chain.check_steps(code, bad)] == [False, True]
+
+
+def test_check_steps_never_raises_on_garbage():
+    rng = random.Random(0)
+    alphabet = "0123456789+-*/=.,<>|() ab" + "".join(
+        ["<think>", "</think>", "<check>", "<wait>", "#### "] * 3
+    )
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        for prob in (
+            {"domain": "math", "operands": ["12", "345"]},
+            {"domain": "logic", "operands": ["1.5", "1.25"]},
+            {"domain": "code"},
+        ):
+            for s in chain.check_steps(prob, "<think>" + text):
+                assert s.ok in (True, False, None)
+
+
+# ------------------------------------------------------------------- reward explorer: fit
+
+
+def test_fit_recovers_a_saturating_curve_and_the_band_covers_it():
+    t = np.arange(0, 25, 4.0)
+    truth = reward_explorer.saturating(t, 0.3, 0.5, 10.0)
+    noise = np.random.default_rng(0).normal(0, 0.02, t.size)
+    a, b, tau = reward_explorer.fit_saturating(t, truth + noise)
+    assert abs(a - 0.3) < 0.05 and abs(a + b - 0.8) < 0.1 and 5 < tau < 20
+    grid = np.array([0.0, 24.0, 96.0])
+    fit, low, high = reward_explorer.bootstrap_band(t, truth + noise, grid)
+    assert np.all(low <= fit + 1e-9) and np.all(fit <= high + 1e-9)
+    true_grid = reward_explorer.saturating(grid, 0.3, 0.5, 10.0)
+    assert np.all(np.abs(fit - true_grid) < 0.08)
+    # Extrapolating is less certain than interpolating: the band widens past the data.
+    assert high[2] - low[2] >= high[1] - low[1] - 1e-9
+
+
+def test_fit_handles_many_curves_at_once_and_rejects_too_few_points():
+    t = np.arange(0, 25, 4.0)
+    ys = np.stack([reward_explorer.saturating(t, a, 0.4, 8.0) for a in (0.1, 0.2)])
+    params = reward_explorer.fit_saturating(t, ys)
+    assert params.shape == (2, 3)
+    np.testing.assert_allclose(params[:, 0], [0.1, 0.2], atol=0.01)  # tau on a grid
+    with pytest.raises(ValueError, match="3 points"):
+        reward_explorer.fit_saturating(t[:2], ys[0, :2])
+
+
+# ------------------------------------------------------------------- compute on artifacts
+
+
+def defaults(lab) -> dict:
+    return {c.name: c.default for c in lab.controls()}
+
+
+def test_tradeoffs_rows_obey_the_inequalities_that_must_hold():
+    rows = store.load("tradeoffs")["rows"]
+    assert {r["policy"] for r in rows} == set(tradeoffs.POLICIES)
+    assert len(rows) == len(tradeoffs.POLICIES) * len(tradeoffs.BUDGETS) * len(tradeoffs.KS)
+    for r in rows:
+        # pass@k is the oracle's ceiling: no aggregation of the same k samples beats it.
+        assert r["pass_at_k"] >= r["majority_at_k"] - 1e-9
+        assert r["pass_at_k"] >= r["best_of_k/confidence"] - 1e-9
+        assert r["tokens/max"] <= r["tokens/total"] + 1e-9
+    by = {(r["policy"], r["budget_tokens"]): [] for r in rows}
+    for r in rows:
+        by[(r["policy"], r["budget_tokens"])].append(r)
+    for group in by.values():
+        group.sort(key=lambda r: r["k"])
+        for lo, hi in itertools.pairwise(group):
+            assert hi["pass_at_k"] >= lo["pass_at_k"] - 1e-9  # more samples, more chances
+            assert hi["tokens/total"] > lo["tokens/total"]  # ... and more to pay
+
+
+def test_tradeoffs_compute_cost_latency_and_frontier():
+    p = defaults(tradeoffs)
+    costs = [tradeoffs.compute(p | {"k": k})["dollars"] for k in tradeoffs.KS]
+    assert all(b > a for a, b in itertools.pairwise(costs))  # cost grows with k
+    par = tradeoffs.compute(p | {"mode": "parallel", "k": 8})
+    seq = tradeoffs.compute(p | {"mode": "sequential", "k": 8})
+    assert par["seconds"] <= seq["seconds"] and par["dollars"] == seq["dollars"]
+    fast = tradeoffs.compute(p | {"speed": 200})
+    slow = tradeoffs.compute(p | {"speed": 20})
+    assert math.isclose(slow["seconds"], 10 * fast["seconds"])
+    d = tradeoffs.compute(p)
+    fr = d["frontier"]
+    assert all(
+        b["tokens"] >= a["tokens"] and b["accuracy"] > a["accuracy"]
+        for a, b in itertools.pairwise(fr)
+    )
+    # Nothing off the frontier is both cheaper and more accurate than a frontier point.
+    for q in d["points"]:
+        assert not any(q["tokens"] < f["tokens"] and q["accuracy"] > f["accuracy"] for f in fr)
+    for agg in ("majority_at_k", "best_of_k/confidence"):
+        assert (
+            tradeoffs.compute(p | {"aggregation": agg})["accuracy"]
+            <= tradeoffs.compute(p | {"aggregation": "pass_at_k"})["accuracy"] + 1e-9
+        )
+
+
+def test_tradeoffs_data_come_from_the_recorded_sweep():
+    rows = {(r["policy"], r["budget_tokens"], r["k"]): r for r in store.load("tradeoffs")["rows"]}
+    for policy, budget, k in [("base", 0, 1), ("rlvr", -1, 16), ("rlvr", 8, 4)]:
+        d = tradeoffs.compute(
+            defaults(tradeoffs)
+            | {"policy": policy, "budget": budget, "k": k, "aggregation": "pass_at_k"}
+        )
+        assert d["accuracy"] == rows[(policy, budget, k)]["pass_at_k"]
+        assert d["tokens"] == rows[(policy, budget, k)]["tokens/total"]
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"k": 3}, "k must be one of"),
+        ({"policy": "gpt"}, "policy"),
+        ({"price": -1}, "price"),
+        ({"mode": "async"}, "mode"),
+    ],
+)
+def test_tradeoffs_bad_params_are_named(params, match):
+    with pytest.raises(ValueError, match=match):
+        tradeoffs.compute(defaults(tradeoffs) | params)
+
+
+def test_reward_explorer_curves_are_the_recorded_runs():
+    art = store.load("reward_explorer")
+    assert len(art["runs"]) == (
+        len(reward_explorer.DOMAINS)
+        * len(reward_explorer.BASELINES)
+        * len(reward_explorer.GROUP_SIZES)
+    )
+    p = defaults(reward_explorer)
+    d = reward_explorer.compute(p)
+    for dom in reward_explorer.DOMAINS:
+        h = art["runs"][f"{dom}/{p['baseline']}/{p['group_size']}"]
+        np.testing.assert_array_equal(d["curves"][dom]["pass_rate"], [r["pass_rate"] for r in h])
+        assert h[0]["step"] == 0 and h[-1]["step"] == art["run"]["steps"]
+    for h in art["runs"].values():
+        assert all(0 <= r["pass_rate"] <= 1 for r in h)
+        assert all(0 <= r["frac_reward_zero_std"] <= 1 for r in h[1:])
+
+
+def test_reward_explorer_measured_inside_extrapolated_outside():
+    p = defaults(reward_explorer)
+    last = store.load("reward_explorer")["run"]["steps"]
+    inside = reward_explorer.compute(p | {"passes": last})
+    h = store.load("reward_explorer")["runs"][f"{p['domain']}/{p['baseline']}/{p['group_size']}"]
+    assert inside["measured"] and inside["pass_rate"] == h[-1]["pass_rate"]
+    assert math.isclose(inside["gain"], h[-1]["pass_rate"] - h[0]["pass_rate"])
+    out = reward_explorer.compute(p | {"passes": max(reward_explorer.PASSES)})
+    assert not out["measured"]
+    assert out["low"] <= out["pass_rate"] + 1e-9 <= out["high"] + 2e-9
+    # The fit saturates: its value far out never exceeds the fitted ceiling.
+    assert out["pass_rate"] <= out["fit"]["ceiling"] + 1e-9
+    with pytest.raises(ValueError, match="baseline"):
+        reward_explorer.compute(p | {"baseline": "ppo"})
+
+
+def test_chain_compute_follows_the_step_slider_and_the_recorded_verdicts():
+    art = store.load("chain")
+    p = defaults(chain)
+    full = chain.compute(p)
+    assert full["complete"] and full["shown"] == len(full["steps"])
+    i = next(
+        j
+        for j, q in enumerate(art["problems"])
+        if q["domain"] == p["domain"] and q["difficulty"] == p["difficulty"]
+    )
+    assert full["completion"] == art["chains"][f"{i}/{p['checkpoint']}"]["completion"]
+    assert full["reward"] == art["chains"][f"{i}/{p['checkpoint']}"]["reward"]
+    assert [h["checkpoint"] for h in full["history"]] == art["checkpoints"]
+    partial = chain.compute(p | {"step": 0})
+    assert partial["shown"] == 0 and (partial["complete"] == (len(partial["steps"]) == 0))
+    html = chain.render(partial)
+    assert "not reached yet" in html or not partial["steps"]
+    # Revise until verified stops at the first accepted attempt.
+    for attempts in art["revisions"].values():
+        assert all(a["reward"] < 1 for a in attempts[:-1])
+        assert len(attempts) <= chain.MAX_ATTEMPTS
+
+
+def test_chain_rlvr_checkpoints_verify_at_least_as_often_as_the_base():
+    art = store.load("chain")
+    first, last = art["checkpoints"][0], art["checkpoints"][-1]
+    solved = {
+        c: sum(art["chains"][f"{i}/{c}"]["reward"] for i in range(len(art["problems"])))
+        for c in (first, last)
+    }
+    assert solved[last] >= solved[first], solved
+
+
+# ------------------------------------------------------------------- artifacts = builds
+
+
+@pytest.mark.slow
+def test_chain_artifact_matches_a_rebuild_of_the_base_checkpoint():
+    fresh = chain.build(quick=True)
+    art = store.load("chain")
+    assert fresh["problems"] == art["problems"]
+    for key, value in fresh["chains"].items():
+        assert art["chains"][key] == value, key
+    for key, value in fresh["revisions"].items():
+        assert art["revisions"][key] == value, key
+
+
+@pytest.mark.slow
+def test_tradeoffs_artifact_matches_a_rebuild_of_one_budget():
+    fresh = tradeoffs.build(quick=True)["rows"]
+    stored = {(r["policy"], r["budget_tokens"], r["k"]): r for r in store.load("tradeoffs")["rows"]}
+    assert fresh
+    for r in fresh:
+        assert stored[(r["policy"], r["budget_tokens"], r["k"])] == r
+
+
+@pytest.mark.slow
+def test_reward_explorer_artifact_matches_a_rerun_of_one_cell():
+    fresh = reward_explorer.build(quick=True)["runs"]
+    stored = store.load("reward_explorer")["runs"]
+    for key, points in fresh.items():
+        # The quick run is the same run stopped early: its evaluations are a prefix.
+        assert stored[key][: len(points)] == points, key
