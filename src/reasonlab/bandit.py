@@ -238,14 +238,32 @@ def reinforce_gradient(
         ``(P, K)`` gradient estimate; unbiased for every baseline.
     """
     theta = _check_theta(theta, bandit)
+    owner = np.zeros(len(prompts), dtype=int)  # every group belongs to the one estimate
+    return _estimates(theta, bandit, prompts, answers, baseline, owner, 1)[0] / answers.size
+
+
+def _estimates(
+    theta: np.ndarray,
+    bandit: Bandit,
+    prompts: np.ndarray,
+    answers: np.ndarray,
+    baseline: str,
+    owner: np.ndarray,
+    num: int,
+) -> np.ndarray:
+    """Sums of ``advantage * grad log pi`` over the groups of each of ``num`` estimates.
+
+    ``owner`` ``(B,)`` says which estimate each group belongs to; returns ``(num, P, K)``. One
+    vectorised pass serves a single estimate and thousands of independent ones alike.
+    """
     rewards = bandit.rewards[prompts[:, None], answers]  # (B, G)
     advantage = rewards - baseline_values(theta, bandit, prompts, rewards, baseline)  # (B, G)
     onehot = np.eye(theta.shape[1])[answers]  # (B, G, K)
     grad_logp = onehot - softmax(theta[prompts])[:, None, :]  # (B, G, K)
-    per_prompt = (advantage[:, :, None] * grad_logp).sum(axis=1)  # (B, K)
-    grad = np.zeros_like(theta)
-    np.add.at(grad, prompts, per_prompt)  # a prompt drawn twice adds twice
-    return grad / answers.size
+    per_group = (advantage[:, :, None] * grad_logp).sum(axis=1)  # (B, K)
+    sums = np.zeros((num, *theta.shape))
+    np.add.at(sums, (owner, prompts), per_group)  # a prompt drawn twice adds twice
+    return sums
 
 
 def gradient_stats(
@@ -269,12 +287,11 @@ def gradient_stats(
         raise ValueError("num_estimates must be >= 2 to estimate a variance")
     theta = _check_theta(theta, bandit)
     rng = np.random.default_rng(seed)
-    grads = np.stack(
-        [
-            reinforce_gradient(theta, bandit, *sample(theta, batch_size, group_size, rng), baseline)
-            for _ in range(num_estimates)
-        ]
-    )  # (N, P, K)
+    # All N batches in one draw: N * B independent groups, then split back into N estimates.
+    prompts, answers = sample(theta, num_estimates * batch_size, group_size, rng)
+    owner = np.repeat(np.arange(num_estimates), batch_size)
+    grads = _estimates(theta, bandit, prompts, answers, baseline, owner, num_estimates)
+    grads /= batch_size * group_size  # (N, P, K), each what reinforce_gradient returns
     mean, var = grads.mean(axis=0), grads.var(axis=0, ddof=1)
     stderr = np.sqrt(var / num_estimates)
     exact = exact_gradient(theta, bandit)
@@ -346,7 +363,9 @@ def train(bandit: Bandit, config: TrainConfig | None = None) -> list[dict[str, f
     sampled pass rate), ``pass_rate/greedy`` (fraction of prompts whose most likely answer is
     correct), ``grad_norm`` (of the estimate), ``grad_var`` (``||g - dJ/dtheta||^2``: one
     sample of the estimator's total variance, exact because ``g`` is unbiased),
-    ``frac_reward_zero_std`` (groups whose answers all got the same reward) and ``entropy``.
+    ``frac_reward_zero_std`` (groups whose answers all got the same reward), ``frac_all_wrong``
+    (groups whose answers all failed: no signal without a baseline or with ``"loo"``) and
+    ``entropy``.
     A last entry at ``step = steps`` holds the final ``pass_rate`` and ``pass_rate/greedy``.
     """
     config = TrainConfig() if config is None else config
@@ -366,6 +385,7 @@ def train(bandit: Bandit, config: TrainConfig | None = None) -> list[dict[str, f
                 "grad_norm": float(np.linalg.norm(grad)),
                 "grad_var": float(((grad - exact_gradient(theta, bandit)) ** 2).sum()),
                 "frac_reward_zero_std": float((rewards.std(axis=1) == 0).mean()),
+                "frac_all_wrong": float((rewards.max(axis=1) == 0).mean()),
                 "entropy": _entropy(pi),
             }
         )
@@ -400,7 +420,7 @@ def plot_runs(
     keys: Sequence[str] = ("pass_rate", "grad_var"),
     log_keys: Sequence[str] = ("grad_var",),
 ) -> Figure:
-    """Learning curves: for each label the mean over runs (line) and the min-max band.
+    """Learning curves: for each label the mean over runs (line) and the interquartile band.
 
     Args:
         runs: ``{label: [history, ...]}``, several seeded runs per label.
@@ -424,8 +444,8 @@ def plot_runs(
             (line,) = ax.plot(steps, values.mean(axis=0), label=f"{label} (mean of {len(rows)})")
             ax.fill_between(
                 steps,
-                values.min(axis=0),
-                values.max(axis=0),
+                np.percentile(values, 25, axis=0),
+                np.percentile(values, 75, axis=0),
                 alpha=0.2,
                 lw=0,
                 color=line.get_color(),
@@ -433,7 +453,9 @@ def plot_runs(
         ax.set_xlabel("training step")
         ax.set_ylabel(_LABELS.get(key, key))
         ax.set_yscale("log" if key in log_keys else "linear")
-        ax.set_title(f"{_LABELS.get(key, key)}\nline: mean over runs, band: min to max")
+        ax.set_title(
+            f"{_LABELS.get(key, key)}\nline: mean over runs, band: 25th to 75th percentile"
+        )
         ax.legend(fontsize="small")
     return fig
 
@@ -444,6 +466,8 @@ _LABELS = {
     "grad_var": "‖ĝ − ∇J‖² (gradient variance)",
     "reward/mean": "mean sampled reward",
     "grad_norm": "‖ĝ‖",
+    "frac_reward_zero_std": "groups with a single verdict (fraction)",
+    "frac_all_wrong": "groups with every answer wrong (fraction)",
 }
 
 
@@ -457,6 +481,7 @@ def plot_variance_sweep(sweeps: dict[str, Sequence[dict[str, float]]]) -> Figure
         A matplotlib Figure (not shown); above the dotted line at 1 the baseline helps.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     fig = Figure(figsize=(6, 3.8), layout="constrained")
     ax = fig.subplots()
@@ -467,6 +492,10 @@ def plot_variance_sweep(sweeps: dict[str, Sequence[dict[str, float]]]) -> Figure
             ax.plot(x, factor, marker=marker, label=f"{label}, b = {baseline}")
     ax.axhline(1.0, color="gray", ls=":", lw=1)
     ax.set_yscale("log")
+    # Plain factors (0.5, 2, 4) read better than powers of ten on a range this short.
+    ax.yaxis.set_major_locator(FixedLocator([0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("pass rate of the policy J(θ) (fraction)")
     ax.set_ylabel("variance without / with baseline (×)")
     ax.set_title("Where a baseline reduces the gradient variance")
