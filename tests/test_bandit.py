@@ -64,6 +64,12 @@ def test_make_bandit_reward_table(num_candidates, num_correct):
         assert [bd.verify(prompt, a) for a in answers] == row.tolist()
 
 
+def test_reward_table_is_read_only():
+    world = bd.make_bandit(seed=0)
+    with pytest.raises(ValueError, match="read-only"):
+        world.rewards[0, 0] = 1.0
+
+
 def test_make_bandit_is_seeded():
     a, b, c = bd.make_bandit(seed=5), bd.make_bandit(seed=5), bd.make_bandit(seed=6)
     assert a.prompts == b.prompts and a.candidates == b.candidates

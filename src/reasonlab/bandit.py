@@ -38,9 +38,9 @@ _CORRECT_FORMS = ("{v}", "#### {v}", "{v}.0", "+{v}")
 _PROMPT = re.compile(r"^(\d+)\+(\d+)=$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: identity equality, as arrays have no single truth
 class Bandit:
-    """Prompts, their candidate answers and the verifier's verdict on each.
+    """Prompts, their candidate answers and the verifier's verdict on each (read-only).
 
     Attributes:
         prompts: the P prompts, e.g. ``"38+47="``.
@@ -124,6 +124,7 @@ def make_bandit(
     rewards = np.array(
         [[verify(p, y) for y in ys] for p, ys in zip(prompts, candidates, strict=True)], dtype=float
     )
+    rewards.flags.writeable = False  # the verifier's table is data, not a parameter
     return Bandit(tuple(prompts), tuple(candidates), rewards)
 
 
