@@ -93,8 +93,8 @@ QUESTIONS: tuple[Question, ...] = (
             "answer is verifiably right and 0 otherwise, so there is no learned reward model to "
             "drift or be gamed, and no annotator in the loop."
         ),
-        section="The RLVR objective",
-        link="01_rlvr_objective.ipynb",
+        section="RLVR versus preference-based RLHF",
+        link="02_verifiable_rewards.ipynb#rlvr-versus-preference-based-rlhf",
     ),
     Question(
         prompt=(
