@@ -12,7 +12,6 @@ STAMP := $(VENV)/.reasonlab-installed
 # Deterministic runs: one torch thread, no hash randomisation in notebooks and tests.
 export REASONLAB_THREADS ?= 1
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
