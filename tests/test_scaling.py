@@ -543,3 +543,27 @@ def test_cheapest_and_frontier():
     assert scaling.cheapest(rows, metric="acc", target=0.9) is None
     text = scaling.format_table(rows[:2], ["k", "acc"])
     assert text.splitlines() == ["k    acc", "1  0.500", "2  0.480"]
+
+
+def test_sweep_reads_the_real_policy_output(math_problems):
+    # An untrained policy is enough to check that sweep reads SampleOutput the right way round
+    # (prompt-major rows, token counts, summed log-probs) and honours a thinking cap.
+    from reasonlab.policy import Policy
+    from reasonlab.utils import set_seed
+
+    set_seed(0)
+    policy = Policy()
+    problems = math_problems[:4]
+    s = scaling.draw(
+        policy, problems, num_samples=3, seed=1, budget=scaling.Budget(max_think_tokens=2)
+    )
+    out = policy.sample([p.prompt for p in problems], num_samples=3, seed=1, max_think_tokens=2)
+    assert s.completions[1][2] == out.completions[1 * 3 + 2]
+    assert s.tokens[1, 2] == out.num_tokens[5]
+    assert s.logprob[3, 0] == pytest.approx(float(out.logprobs[9]))
+    assert np.all(s.logprob <= 0)
+    for row in s.completions:
+        for c in row:
+            if "<think>" in c:  # at most 2 tokens inside the think block
+                inside = c.split("<think>", 1)[1].split("</think>", 1)[0]
+                assert len(policy.tokenizer.encode(inside)) <= 2

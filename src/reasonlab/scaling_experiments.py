@@ -135,9 +135,18 @@ def judge(
     """
     from reasonlab.tasks import verify_batch
 
+    # A confident policy repeats itself: verify each distinct (problem, completion) once.
+    first: dict[tuple[int, str], int] = {}
+    for i, (problem, completion) in enumerate(zip(problems, completions, strict=True)):
+        first.setdefault((id(problem), completion), i)
+    unique = list(first.values())
+    checked = verify_batch([problems[i] for i in unique], [completions[i] for i in unique])
+    by_pair = dict(zip(first, checked, strict=True))
+    results = [by_pair[(id(p), c)] for p, c in zip(problems, completions, strict=True)]
+
     keys: list[Hashable | None] = []
     verdicts: list[bool] = []
-    for problem, result in zip(problems, verify_batch(problems, completions), strict=True):
+    for problem, result in zip(problems, results, strict=True):
         ok = bool(result)
         key = _vote_key(result.extracted)
         if ok:
