@@ -110,7 +110,13 @@ def test_every_lab_control_moves_the_frames(page, site_url, name):
         # Mouse: jump to the last value, then back to the default.
         for i in (len(c.values) - 1, c.values.index(c.default)):
             if c.kind == "slider":
-                box = r.locator(".noUi-target").bounding_box()
+                track = r.locator(".noUi-target")
+                # noUiSlider ignores taps while the previous tap's animation runs.
+                page.wait_for_function(
+                    "() => !document.querySelector('.noUi-state-tap')", timeout=5_000
+                )
+                track.scroll_into_view_if_needed()  # mouse coordinates are the viewport's
+                box = track.bounding_box()
                 frac = i / (len(c.values) - 1) if len(c.values) > 1 else 0
                 x = box["x"] + min(max(frac * box["width"], 1), box["width"] - 1)
                 page.mouse.click(x, box["y"] + box["height"] / 2)

@@ -279,18 +279,23 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- render
 
-_MARK = {True: ("✓", "#1a7f37"), False: ("✗", "#cf222e"), None: ("·", "#6e7781")}
-_TOKEN = (
-    "display:inline-block;border:1px solid #d0d7de;border-radius:3px;padding:0 2px;"
-    "margin:1px;font-family:monospace;background:{bg}"
-)
+#: CSS of the chain view, shipped once per lab (hundreds of frames share it by class name).
+CSS = """<style>
+.rl-chain{line-height:1.9}
+.rl-chain .tk{display:inline-block;border:1px solid #d0d7de;border-radius:3px;padding:0 2px;
+ margin:1px;font-family:monospace;background:#f6f8fa;white-space:pre}
+.rl-chain .pr{background:#fff8c5}
+.rl-chain .ok{color:#1a7f37}.rl-chain .bad{color:#cf222e}.rl-chain .na,.rl-chain .off{color:#6e7781}
+.rl-chain td.now{font-weight:bold;border-bottom:2px solid crimson}.rl-chain td{padding:0 .6em}
+</style>"""
+_MARK = {True: ("✓", "ok"), False: ("✗", "bad"), None: ("·", "na")}
 
 
-def _tokens(text: str, bg: str = "#f6f8fa") -> str:
+def _tokens(text: str, cls: str = "tk") -> str:
     """Text split into the tokenizer's tokens (markers are one token), each in a small box."""
     parts = re.split(r"(<think>|</think>|<check>|<wait>|#### )", text)
     toks = [t for p in parts if p for t in ([p] if p.startswith(("<", "####")) else list(p))]
-    return "".join(f"<span style='{_TOKEN.format(bg=bg)}'>{html.escape(t)}</span>" for t in toks)
+    return "".join(f"<span class='{cls}'>{html.escape(t)}</span>" for t in toks)
 
 
 def render_chain(data: dict[str, Any]) -> str:
@@ -298,51 +303,45 @@ def render_chain(data: dict[str, Any]) -> str:
     p = data["problem"]
     rows = [
         f"<div><b>{html.escape(p['domain'])}, difficulty {p['difficulty']}</b> · policy after "
-        f"{data['checkpoint']} RL steps · prompt {_tokens(p['prompt'], '#fff8c5')}</div>"
+        f"{data['checkpoint']} RL steps · prompt {_tokens(p['prompt'], 'tk pr')}</div>"
     ]
     if not data["steps"]:
         rows.append("<div>(no thinking: the policy answers directly)</div>")
     for i, s in enumerate(data["steps"]):
         if i >= data["shown"]:
-            rows.append(f"<div style='color:#8c959f'>step {i + 1}: …</div>")
+            rows.append(f"<div class='off'>step {i + 1}: …</div>")
             continue
-        mark, colour = _MARK[s.ok]
+        mark, cls = _MARK[s.ok]
         rows.append(
             f"<div>step {i + 1}: {_tokens(s.text)} "
-            f"<span style='color:{colour}'><b>{mark}</b> {html.escape(s.note)}</span></div>"
+            f"<span class='{cls}'><b>{mark}</b> {html.escape(s.note)}</span></div>"
         )
     if data["complete"]:
         verdict = "verified" if data["reward"] >= 1 else "rejected"
-        colour = _MARK[data["reward"] >= 1][1]
+        cls = _MARK[data["reward"] >= 1][1]
         rows.append(
             f"<div>answer {_tokens(ANSWER + data['answer'])} → "
-            f"<b style='color:{colour}'>{verdict}, reward {data['reward']:g}</b> "
+            f"<b class='{cls}'>{verdict}, reward {data['reward']:g}</b> "
             f"({html.escape(data['reason'])}; gold {html.escape(p['answer'])})</div>"
         )
     else:
-        rows.append(
-            "<div style='color:#8c959f'>answer: not reached yet (move the step slider)</div>"
-        )
-    return "<div class='rl-chain' style='line-height:1.9'>" + "".join(rows) + "</div>"
+        rows.append("<div class='off'>answer: not reached yet (move the step slider)</div>")
+    return "<div class='rl-chain'>" + "".join(rows) + "</div>"
 
 
 def render_history(data: dict[str, Any]) -> str:
     """The same problem at every checkpoint: verdict and number of steps; the chosen one bold."""
     cells = []
     for h in data["history"]:
-        mark, colour = _MARK[h["reward"] >= 1]
-        style = (
-            "font-weight:bold;border-bottom:2px solid crimson"
-            if (h["checkpoint"] == data["checkpoint"])
-            else ""
-        )
+        mark, cls = _MARK[h["reward"] >= 1]
+        now = " class='now'" if h["checkpoint"] == data["checkpoint"] else ""
         cells.append(
-            f"<td style='padding:0 .6em;{style}'>step {h['checkpoint']}: "
-            f"<span style='color:{colour}'>{mark}</span> ({h['num_steps']} steps)</td>"
+            f"<td{now}>step {h['checkpoint']}: "
+            f"<span class='{cls}'>{mark}</span> ({h['num_steps']} steps)</td>"
         )
     return (
-        "<div>greedy answer of each checkpoint to this problem:</div>"
-        f"<table><tr>{''.join(cells)}</tr></table>"
+        "<div class='rl-chain'>greedy answer of each checkpoint to this problem:"
+        f"<table><tr>{''.join(cells)}</tr></table></div>"
     )
 
 
@@ -351,23 +350,24 @@ def render_attempts(data: dict[str, Any]) -> str:
     rows = []
     for i, a in enumerate(data["attempts"]):
         ok = a["reward"] >= 1
-        mark, colour = _MARK[ok]
+        mark, cls = _MARK[ok]
         bad = sum(1 for s in a["steps_ok"] if s is False)
         rows.append(
             f"<div>attempt {i + 1}: <code>{html.escape(a['completion'])}</code> "
-            f"<b style='color:{colour}'>{mark}</b> "
+            f"<b class='{cls}'>{mark}</b> "
             f"({len(a['steps_ok'])} steps, {bad} wrong)</div>"
         )
     if data["attempts"] and data["attempts"][-1]["reward"] >= 1:
         rows.append(f"<div>→ verified after {len(data['attempts'])} attempt(s)</div>")
     else:
         rows.append(f"<div>→ not verified within {MAX_ATTEMPTS} attempts</div>")
-    return "<div><b>Revise until verified</b> (temperature 1):</div>" + "".join(rows)
+    head = "<div><b>Revise until verified</b> (temperature 1):</div>"
+    return "<div class='rl-chain'>" + head + "".join(rows) + "</div>"
 
 
 def render(data: dict[str, Any]) -> str:
-    """The whole view as HTML."""
-    return render_chain(data) + render_history(data) + render_attempts(data)
+    """The whole view as HTML (with its CSS)."""
+    return CSS + render_chain(data) + render_history(data) + render_attempts(data)
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -383,7 +383,8 @@ def static() -> Any:
     problem = ("domain", "difficulty")
     return build_static(
         controls(static=True),
-        [
+        head=CSS,
+        panels=[
             Panel(lambda p: render_chain(compute(p)), (*problem, "checkpoint", "step")),
             Panel(lambda p: render_history(compute(p)), (*problem, "checkpoint")),
             Panel(lambda p: render_attempts(compute(p)), (*problem, "checkpoint")),
@@ -420,6 +421,8 @@ def _snapshots(domains: tuple[str, ...], checkpoints: tuple[int, ...]) -> dict[i
     set_seed(r["seed"])
     policy = zoo.load("base")
     snaps = {0: policy.clone()}
+    if max(checkpoints) == 0:
+        return snaps
     cfg = RLConfig(
         steps=max(checkpoints),
         prompts_per_step=r["prompts_per_step"],
@@ -447,16 +450,15 @@ def build(*, quick: bool = False) -> dict[str, Any]:
     seed ``seed + attempt``) until the verifier accepts one.
 
     Args:
-        quick: one domain, two difficulties, snapshots (0, 2): a cheap slice for tests.
+        quick: only the base policy's snapshot (step 0), no training: a cheap slice that
+            must equal the artifact's step-0 entries.
     """
     from reasonlab import tasks, zoo
 
     seed = RUN["seed"]
     domains = tuple(d for d in DOMAINS if d in zoo.recipe("base").config["sft"]["domains"])
-    checkpoints = (0, 2) if quick else RUN["checkpoints"]
-    difficulties = DIFFICULTIES[:2] if quick else DIFFICULTIES
-    if quick:
-        domains = domains[:1]
+    checkpoints = (0,) if quick else RUN["checkpoints"]
+    difficulties = DIFFICULTIES
     problems = [
         tasks.make(d, 1, difficulty=lvl, seed=seed, split="test")[0]
         for d in domains
