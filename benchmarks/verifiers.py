@@ -39,7 +39,8 @@ HOSTILE = [
     "#### " + "9" * 1_000_000,
     "1 " * 500_000,
     "\\boxed{" * 100_000,
-    "\\boxed{\\tan(x+y+z)}",  # passes the guards; sympy runs until the timeout kills it
+    "\\boxed{\\tan(x+y+z)}",  # passes the guards and goes to sympy
+    "\\boxed{(x^2+2xy+y^2)^{100}}",
 ]
 TAN_GOLD = (
     "\\frac{\\tan(x)+\\tan(y)+\\tan(z)-\\tan(x)\\tan(y)\\tan(z)}"
@@ -111,7 +112,7 @@ def main() -> None:
     print("\n== worst case on hostile answers (timeout=1.0 s; worker start-up excluded)")
     worst, worst_name = 0.0, ""
     for completion in HOSTILE:
-        gold = TAN_GOLD if "tan" in completion else "\\frac{x}{2}"
+        gold = {"t": TAN_GOLD, "(": "(x+y)^{200}"}.get(completion[7], "\\frac{x}{2}")
         start = time.perf_counter()
         r = verify_math(completion, gold, timeout=1.0)
         took = time.perf_counter() - start - r.meta.get("worker_startup_seconds", 0.0)

@@ -112,16 +112,15 @@ def test_hostile_answers_end_in_time(completion):
 
 
 def test_slow_sympy_is_killed_at_the_timeout():
-    gold = (
-        "\\frac{\\tan(x)+\\tan(y)+\\tan(z)-\\tan(x)\\tan(y)\\tan(z)}"
-        "{1-\\tan(x)\\tan(y)-\\tan(y)\\tan(z)-\\tan(x)\\tan(z)}"
-    )
+    # A genuinely equal pair whose comparison takes longer than a millisecond: the worker is
+    # killed at the deadline, the verdict is "timeout", and a fresh worker serves the next call.
     start = time.monotonic()
-    r = verify_math("\\boxed{\\tan(x+y+z)}", gold, timeout=TIMEOUT)
+    r = verify_math("\\boxed{(x^2+2xy+y^2)^{100}}", "(x+y)^{200}", timeout=0.001)
     elapsed = time.monotonic() - start - r.meta.get("worker_startup_seconds", 0.0)
-    assert r.reason == f"timeout after {TIMEOUT:g} s" and r.reward == 0.0
-    assert elapsed < TIMEOUT + SLACK
-    assert verify_math("\\boxed{2x}", "x+x").reward == 1.0  # a fresh worker took over
+    assert r.reason == "timeout after 0.001 s" and r.reward == 0.0
+    assert elapsed < 0.001 + SLACK
+    assert verify_math("\\boxed{(x^2+2xy+y^2)^{100}}", "(x+y)^{200}").reward == 1.0
+    assert verify_math("\\boxed{\\sqrt{x^2}}", "x").reward == 0.0  # |x| is not x
 
 
 def test_bad_gold_raises_a_clear_error():

@@ -31,7 +31,7 @@ _PRISTINE = dict(builtins.__dict__)
 MAX_VALUE_CHARS = 200_000
 
 
-class UnencodableError(Exception):
+class NotPlainValueError(Exception):
     pass
 
 
@@ -39,7 +39,7 @@ def encode(value, budget):
     """A JSON-safe tagged form of a value built from exact builtin types only."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise UnencodableError("value too large")
+        raise NotPlainValueError("value too large")
     t = _type(value)
     if value is None:
         return ["none"]
@@ -54,7 +54,7 @@ def encode(value, budget):
     if t is str:
         budget[0] -= _len(value) // 16
         if budget[0] < 0:
-            raise UnencodableError("value too large")
+            raise NotPlainValueError("value too large")
         return ["str", value]
     if t is bytes:
         return ["bytes", value.hex()]
@@ -62,7 +62,7 @@ def encode(value, budget):
         return [t.__name__, [encode(x, budget) for x in value]]
     if t is dict:
         return ["dict", [[encode(k, budget), encode(v, budget)] for k, v in value.items()]]
-    raise UnencodableError(f"result of type {t.__name__!s} is not a plain value")
+    raise NotPlainValueError(f"result of type {t.__name__!s} is not a plain value")
 
 
 def describe(err):

@@ -70,12 +70,15 @@ def expr(src):
 
 
 def numeric_close(x, y):
-    """x == y up to float noise, checked at a few random points for any free symbols."""
+    """x == y up to float noise at a few random points (signed, so |x| is not x)."""
     diff = x - y
     symbols = sorted(diff.free_symbols, key=str)
     rng = random.Random(0)
-    for _ in range(3 if symbols else 1):
-        point = {s: sympy.Rational(rng.randint(1, 97), rng.randint(1, 13)) for s in symbols}
+    for i in range(4 if symbols else 1):
+        point = {  # signs alternate across points and symbols
+            s: sympy.Rational((-1) ** (i + j) * rng.randint(1, 97), rng.randint(1, 13))
+            for j, s in enumerate(symbols)
+        }
         d = complex(diff.evalf(30, subs=point))
         scale = max(1.0, abs(complex(x.evalf(30, subs=point))))
         if not abs(d) <= REL_TOL * scale:
@@ -84,10 +87,13 @@ def numeric_close(x, y):
 
 
 def equal_expr(x, y):
+    """Equal as expressions? Identity and exact numbers first, then evaluation at random points
+    (polynomial identity testing: two different expressions agreeing at four random points to
+    nine digits is vanishingly unlikely), and sympy's simplify only when evaluation fails."""
     if x == y:
         return True, "identical"
     if x.has(sympy.oo, -sympy.oo, sympy.zoo) or y.has(sympy.oo, -sympy.oo, sympy.zoo):
-        return bool(sympy.simplify(x - y) == 0 or x == y), "infinite"
+        return bool(x == y), "infinite"
     diff = x - y
     if not diff.free_symbols and diff.is_Rational:
         return diff == 0, "exact"  # big integers and fractions: no tolerance at all
@@ -95,11 +101,11 @@ def equal_expr(x, y):
         close = numeric_close(x, y)
     except (TypeError, ValueError, ArithmeticError):
         close = None
-    if close is False:
-        return False, "numerically different"
-    if sympy.simplify(diff) == 0:
+    if close is not None:
+        return close, "numerically equal" if close else "numerically different"
+    if sympy.expand(diff) == 0 or sympy.simplify(diff) == 0:
         return True, "symbolically equal"
-    return bool(close), "numerically equal" if close else "not equal"
+    return False, "not equal"
 
 
 def equal(a, b):
