@@ -97,6 +97,10 @@ def main() -> None:
                 f"{s.false_positives:>5}{s.false_negatives:>5}"
             )
 
+    everything = ALL_CASES + HELD_OUT
+    agree = sum(ours(c.completion, c.gold) == mv(c.completion, c.gold) for c in everything)
+    print(f"verify_math and math-verify agree on {agree}/{len(everything)} cases")
+
     print("\n== checks per second (same corpus, both sets, one process, one thread)")
     cases = ALL_CASES + HELD_OUT
     r_ours, r_mv = rate(ours, cases, reps), rate(mv, cases, 1)

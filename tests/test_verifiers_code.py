@@ -17,22 +17,26 @@ TESTS = ["assert f(2) == 4", "assert f(-3) == -6"]
 ROOT_MODE = os.geteuid() == 0 and _sandbox_python()[1]
 
 
-def sandbox_leftovers() -> tuple[list[int], list[str]]:
-    """Processes and shared-tmp files owned by any sandbox uid (only meaningful as root)."""
+def sandbox_leftovers(uid: int | None = None) -> tuple[list[int], list[str]]:
+    """Processes and shared-tmp files owned by ``uid`` (default: any sandbox uid)."""
+
+    def ours(owner: int) -> bool:
+        return owner == uid if uid is not None else UID_RANGE[0] <= owner < UID_RANGE[1]
+
     procs, files = [], []
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
                 with open(f"/proc/{name}/status") as f:
-                    uid = int(next(ln for ln in f if ln.startswith("Uid:")).split()[1])
+                    owner = int(next(ln for ln in f if ln.startswith("Uid:")).split()[1])
             except (OSError, StopIteration):
                 continue
-            if UID_RANGE[0] <= uid < UID_RANGE[1]:
+            if ours(owner):
                 procs.append(int(name))
     for root in ("/tmp", "/var/tmp", "/dev/shm"):
         for entry in os.scandir(root):
             try:
-                if UID_RANGE[0] <= entry.stat(follow_symlinks=False).st_uid < UID_RANGE[1]:
+                if ours(entry.stat(follow_symlinks=False).st_uid):
                     files.append(entry.path)
             except OSError:
                 pass
@@ -45,8 +49,9 @@ def judge(code: str, tests=TESTS, timeout: float = TIMEOUT):
     result = verify_code(code, tests, timeout=timeout)
     elapsed = time.monotonic() - start
     assert elapsed < timeout + 1.0, f"took {elapsed:.2f} s: {result.reason}"
-    if ROOT_MODE:
-        procs, files = sandbox_leftovers()
+    if ROOT_MODE and "sandbox_uid" in result.meta:  # (a syntax error never starts one)
+        assert result.meta["sandbox_uid"] is not None
+        procs, files = sandbox_leftovers(result.meta["sandbox_uid"])
         assert not procs, f"processes left behind: {procs}"
         assert not files, f"files left behind: {files}"
     return result
@@ -232,7 +237,7 @@ def test_batch_isolates_candidates_and_keeps_order():
     assert results[1].reason.startswith("timeout")
     assert elapsed < TIMEOUT + 1.0 + 0.5 * len(codes)
     if ROOT_MODE:
-        assert sandbox_leftovers() == ([], [])
+        assert sandbox_leftovers(results[0].meta["sandbox_uid"]) == ([], [])
 
 
 def test_bad_tests_raise_a_clear_error():
@@ -246,3 +251,47 @@ def test_bad_tests_raise_a_clear_error():
 
 def test_non_string_code_never_raises():
     assert verify_code(None, TESTS).reward == 0.0  # type: ignore[arg-type]
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def test_without_a_uid_switch_the_subreaper_still_cleans_up(monkeypatch):
+    """The fallback when no unprivileged uid is available: a detached daemon still dies."""
+    import sys
+
+    from reasonlab.verifiers import sandbox
+
+    monkeypatch.setattr(sandbox, "_sandbox_python", lambda: (sys.executable, False))
+    marker = f"{secrets.randbelow(10**6)}.{secrets.randbelow(10**6)}"
+    code = (
+        "import os, subprocess\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        subprocess.Popen(['sleep', '{marker}'])\n"
+        "        import time\n"
+        "        time.sleep(100)\n"
+        "    os._exit(0)\n" + GOOD
+    )
+    start = time.monotonic()
+    results = verify_code_batch(
+        [code, "while True:\n    pass\n", "import os\nos.kill(os.getppid(), 9)\n", GOOD],
+        [TESTS] * 4,
+        timeout=TIMEOUT,
+    )
+    assert time.monotonic() - start < 4 * (TIMEOUT + 0.5) + 2
+    assert [r.reward for r in results] == [1.0, 0.0, 0.0, 1.0]
+    assert results[0].meta["sandbox_uid"] is None
+    time.sleep(0.2)
+    assert _processes_with(marker) == []

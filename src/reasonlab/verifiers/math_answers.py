@@ -18,7 +18,7 @@ from .result import VerifierResult
 from .symbolic import symbolic_equal
 
 _PLAIN_INT = re.compile(r"\s*(-?)0*([0-9]{1,30})\s*")
-_HEDGE = re.compile(r"\bor\b|\beither\b|\\pm|±", re.IGNORECASE)
+_HEDGE = re.compile(r"\bor\b|\beither\b", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"\d+")
 
 
@@ -72,6 +72,8 @@ def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> Verifier
     """
     if not isinstance(gold, str) or not gold.strip():
         raise ValueError(f"gold must be a non-empty string, got {gold!r}")
+    if not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if not isinstance(completion, str):
         return _result(0.0, f"completion is {type(completion).__name__}, not str", None)
     gold_text, gold_how = _gold_answer(gold)

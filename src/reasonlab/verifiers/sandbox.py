@@ -228,8 +228,8 @@ def _cleanup(uid: int | None, workdir: str) -> None:
 
 def _run_sandbox(
     items: list[dict[str, Any]], timeout: float, memory_mb: int
-) -> tuple[list[dict[str, Any]] | None, str]:
-    """Run every item in one sandbox. Returns (per-item replies or None, failure reason)."""
+) -> tuple[list[dict[str, Any]] | None, str, int | None]:
+    """Run every item in one sandbox: (per-item replies or None, failure reason, sandbox uid)."""
     python, drop_uid = _sandbox_python()
     uid = secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0] if drop_uid else None
     token = secrets.token_hex(16)
@@ -278,7 +278,7 @@ def _run_sandbox(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
             proc.communicate()
-            return None, "sandbox launcher overran its deadline"
+            return None, "sandbox launcher overran its deadline", uid
         finally:
             try:
                 os.killpg(proc.pid, 9)  # anything still in the launcher's group
@@ -289,9 +289,9 @@ def _run_sandbox(
     try:
         replies = json.loads(out)["replies"]
     except (ValueError, KeyError, TypeError):
-        return None, "sandbox produced no report (the launcher was killed)"
+        return None, "sandbox produced no report (the launcher was killed)", uid
     replies += [{"status": "timeout"}] * (len(items) - len(replies))  # batch deadline hit
-    return replies, ""
+    return replies, "", uid
 
 
 def _verdict(steps: list[dict[str, Any]], reply: dict[str, Any], timeout: float) -> VerifierResult:
@@ -392,14 +392,14 @@ def verify_code_batch(
         items.append({"code": program, "steps": wire})
         where.append(i)
     if items:
-        replies, failure = _run_sandbox(items, float(timeout), memory_mb)
+        replies, failure, uid = _run_sandbox(items, float(timeout), memory_mb)
         for k, i in enumerate(where):
             if replies is None:
                 res = VerifierResult(0.0, failure, None, {})
             else:
                 res = _verdict(compiled[i], replies[k], float(timeout))
             program, fenced = extracted[i]
-            meta = {**res.meta, "from_markdown": fenced}
+            meta = {**res.meta, "from_markdown": fenced, "sandbox_uid": uid}
             results[i] = VerifierResult(res.reward, res.reason, program, meta)
     return [r for r in results if r is not None]
 
@@ -419,6 +419,7 @@ def verify_code(
 
     Returns:
         A :class:`VerifierResult`; ``meta["tests"]`` lists each test with ``passed``, ``error``
-        and ``message``; ``meta["output"]`` is the candidate's truncated stdout/stderr.
+        and ``message``; ``meta["output"]`` is the candidate's truncated stdout/stderr;
+        ``meta["sandbox_uid"]`` is the fresh user id it ran as (None without root).
     """
     return verify_code_batch([code], [tests], timeout=timeout, memory_mb=memory_mb)[0]
