@@ -118,11 +118,17 @@ def frame_key(params: dict[str, Any], names: Sequence[str]) -> str:
     return "|".join(f"{n}={params[n]}" for n in names)
 
 
-def figure_png(fig: Any, dpi: int = FRAME_DPI) -> bytes:
-    """A matplotlib figure as a small PNG: a palette image, or RGBA if it is transparent.
+def figure_png(fig: Any, dpi: int = FRAME_DPI, *, small: bool = True) -> bytes:
+    """A matplotlib figure as a PNG: a palette image, or RGBA if it is transparent.
 
     The figure is drawn once with Agg and its pixels handed straight to PIL (no PNG round trip).
     A figure whose background is transparent (an overlay) keeps its alpha channel.
+
+    Args:
+        fig: the figure.
+        dpi: resolution.
+        small: squeeze the bytes (palette, best compression) for frames that ship in a page;
+            ``False`` encodes fast instead, for a live update that is shown once.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
@@ -132,6 +138,10 @@ def figure_png(fig: Any, dpi: int = FRAME_DPI) -> bytes:
     canvas.draw()
     w, h = canvas.get_width_height()
     img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    out = io.BytesIO()
+    if not small:
+        img.save(out, format="PNG", compress_level=1)
+        return out.getvalue()
     if fig.patch.get_alpha() == 0:
         out_img = img.copy()  # transparent overlay: mostly empty, compresses to little
     else:
@@ -140,17 +150,16 @@ def figure_png(fig: Any, dpi: int = FRAME_DPI) -> bytes:
         out_img = img.convert("RGB").quantize(
             colors=FRAME_COLOURS, method=Image.Quantize.MEDIANCUT, dither=0
         )
-    out = io.BytesIO()
     out_img.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
-def to_html(output: Any, key: str = "", dpi: int = FRAME_DPI) -> str:
+def to_html(output: Any, key: str = "", dpi: int = FRAME_DPI, *, small: bool = True) -> str:
     """A rendered frame (Figure or HTML string) as HTML tagged with its ``data-frame`` key."""
     attr = html.escape(key, quote=True)
     if isinstance(output, str):
         return f'<div class="rl-lab-frame" data-frame="{attr}">{output}</div>'
-    png = base64.b64encode(figure_png(output, dpi)).decode("ascii")
+    png = base64.b64encode(figure_png(output, dpi, small=small)).decode("ascii")
     return (
         f'<div class="rl-lab-frame" data-frame="{attr}">'
         f'<img src="data:image/png;base64,{png}" alt="{attr}" style="max-width:100%"></div>'
@@ -238,13 +247,13 @@ def build_static(
 
 
 #: Live frames are drawn a little sharper than the static ones (nothing ships them).
-LIVE_DPI = 80
+LIVE_DPI = 72
 
 
 def view_html(view: Any, dpi: int = LIVE_DPI) -> str:
     """A lab's rendered view (a Figure, an HTML string, or a tuple of them) as one HTML string."""
     parts = view if isinstance(view, tuple) else (view,)
-    return "".join(p if isinstance(p, str) else to_html(p, dpi=dpi) for p in parts)
+    return "".join(p if isinstance(p, str) else to_html(p, dpi=dpi, small=False) for p in parts)
 
 
 def live(controls: Sequence[Control], view: Callable[[dict[str, Any]], Any]) -> Any:

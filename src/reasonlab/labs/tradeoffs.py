@@ -180,6 +180,25 @@ def _limits(data: dict[str, Any]) -> tuple[float, float]:
     return min(tokens) / 1.4, max(tokens) * 1.4
 
 
+def budget_colour(budget: int) -> str:
+    """The colour of a thinking budget's curve (viridis, no cap brightest), as #rrggbb."""
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    return to_hex(matplotlib.colormaps["viridis"](BUDGETS.index(budget) / (len(BUDGETS) - 1)))
+
+
+def render_key() -> str:
+    """The figure's legend as HTML (a matplotlib legend costs more to draw than the plot)."""
+    swatch = "<span style='color:{}'>&#9644;</span> {}"
+    items = [swatch.format(budget_colour(b), f"think ≤ {budget_label(b)}") for b in BUDGETS]
+    items += [
+        swatch.format("#999999", "accuracy-cost frontier"),
+        "<span style='color:crimson'>&#9733;</span> your choice",
+    ]
+    return "<div style='font-size:85%'>" + " &nbsp; ".join(items) + "</div>"
+
+
 def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
     """The accuracy-vs-tokens plane of one policy and aggregation, the choice marked.
 
@@ -189,9 +208,8 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
             policy and the aggregation) and ``"marker"`` (the choice alone on a transparent
             figure of the same geometry), the two layers of the static lab.
     """
-    import matplotlib
     from matplotlib.figure import Figure
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import NullLocator
 
     fig = Figure(figsize=(6.4, 3.6))
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.92)  # fixed: fast to render
@@ -214,9 +232,7 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
         fig.patch.set_alpha(0)
         ax.set_axis_off()
         return fig
-    budgets = sorted({q["budget"] for q in data["points"]}, key=lambda b: (b < 0, b))
-    cmap = matplotlib.colormaps["viridis"]
-    for i, b in enumerate(budgets):
+    for b in BUDGETS:
         pts = sorted((q for q in data["points"] if q["budget"] == b), key=lambda q: q["k"])
         ax.plot(
             [q["tokens"] for q in pts],
@@ -224,8 +240,7 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
             "o-",
             ms=3,
             lw=1,
-            color=cmap(i / max(1, len(budgets) - 1)),
-            label=f"think ≤ {budget_label(b)}",
+            color=budget_colour(b),
         )
     fr = data["frontier"]
     ax.step(
@@ -235,15 +250,18 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
         color="0.3",
         lw=2,
         alpha=0.5,
-        label="frontier",
     )
-    ax.plot([], [], marker="*", ms=10, color="crimson", mec="black", ls="none", label="your choice")
-    ax.xaxis.set_minor_formatter(NullFormatter())  # label decades only: fewer texts to lay out
+    # Plain labels on a few ticks, no minor ticks: mathtext labels (10^2) and dozens of tick
+    # artists cost more to draw than the data.
+    lo, hi = _limits(data)
+    ticks = [t for t in (1, 3, 10, 30, 100, 300, 1000, 3000) if lo <= t <= hi]
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_yticks((0, 0.25, 0.5, 0.75, 1))
     ax.set_xlabel("generated tokens per problem (what you pay for), log scale")
     ax.set_ylabel("accuracy (held-out)")
     agg = dict(AGGREGATIONS)[data["aggregation"]]
-    ax.set_title(f"{data['policy']} policy, {agg}; points: k = 1, 2, 4, 8, 16", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right", ncols=2)
+    ax.set_title(f"{data['policy']} policy, {agg}; points: k = 1, 2, 4, 8, 16", fontsize=10, y=1.0)
     ax.grid(alpha=0.3)
     return fig
 
@@ -287,7 +305,9 @@ def render_latency(data: dict[str, Any]) -> str:
 
 def render(data: dict[str, Any]) -> tuple[Any, str]:
     """The whole view: the figure, and the read-out as HTML."""
-    return render_figure(data), render_accuracy(data) + render_cost(data) + render_latency(data)
+    return render_figure(data), render_key() + render_accuracy(data) + render_cost(
+        data
+    ) + render_latency(data)
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -312,6 +332,7 @@ def static() -> Any:
                     ),
                 )
             ),
+            Panel(lambda p: render_key()),
             Panel(lambda p: render_accuracy(compute(p)), ("policy", "aggregation", "budget", "k")),
             Panel(lambda p: render_cost(compute(p)), ("policy", "budget", "k", "price")),
             Panel(lambda p: render_latency(compute(p)), ("policy", "budget", "k", "mode", "speed")),
