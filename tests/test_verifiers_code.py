@@ -151,6 +151,7 @@ def test_non_utf8_output_does_not_break_the_judge():
     assert r.reward == 1.0
 
 
+@pytest.mark.skipif(not ROOT_MODE, reason="file protection comes from the uid switch (root)")
 def test_files_outside_the_workdir_are_protected_or_removed(tmp_path):
     victim = tmp_path / "keep.txt"
     victim.write_text("precious")
