@@ -7,7 +7,8 @@
    two naive verifiers on the labelled corpus (``reasonlab.verifiers.corpus``): the cases written
    alongside our verifier, and a held-out set written after it was frozen.
 2. Checks per second of ``verify_math`` and ``math-verify`` on the same corpus, and of
-   ``verify_math``'s fast path on the RL loop's case (``"<think>...</think> #### 936"``).
+   ``verify_math``'s fast path on the RL loop's case (``"<think>...</think> #### 936"``), its
+   "the answer is" path, and ``verify_logic`` on both task kinds.
 3. The worst time ``verify_math`` takes on hostile answers (power towers, deep nesting, MBs).
 4. Programs per second through the code judge: one sandbox per program, sequentially and with a
    pool of 2 threads (the work is in subprocesses), and ``verify_code_batch`` (one sandbox per
@@ -24,7 +25,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from reasonlab.verifiers import verify_code, verify_code_batch, verify_math
+from reasonlab.verifiers import verify_code, verify_code_batch, verify_logic, verify_math
 from reasonlab.verifiers.corpus import ALL_CASES, HELD_OUT
 from reasonlab.verifiers.math_answers import _gold_answer
 from reasonlab.verifiers.naive import last_number_match, score, substring_match
@@ -42,6 +43,8 @@ HOSTILE = [
     "\\boxed{\\tan(x+y+z)}",  # passes the guards and goes to sympy
     "\\boxed{(x^2+2xy+y^2)^{100}}",
 ]
+COMPARE = {"kind": "compare", "a": "9.11", "b": "9.9"}
+COUNTDOWN = {"kind": "countdown", "numbers": [9, 3, 5, 1, 4], "target": 35}
 TAN_GOLD = (
     "\\frac{\\tan(x)+\\tan(y)+\\tan(z)-\\tan(x)\\tan(y)\\tan(z)}"
     "{1-\\tan(x)\\tan(y)-\\tan(y)\\tan(z)-\\tan(x)\\tan(z)}"
@@ -112,6 +115,16 @@ def main() -> None:
     for _ in range(n):
         verify_math(completion, "936")
     print(f"fast path '#### 936'    {n / (time.perf_counter() - start):>10,.0f} /s")
+    others = [
+        ("'The answer is 936.'", verify_math, "<think>900 + 36</think> The answer is 936.", "936"),
+        ("logic compare", verify_logic, "<think>9.90 > 9.11</think> #### 9.9", COMPARE),
+        ("logic countdown", verify_logic, "<think>...</think> #### 9*3+5-1+4", COUNTDOWN),
+    ]
+    for name, fn, completion, target in others:
+        start = time.perf_counter()
+        for _ in range(n // 5):
+            fn(completion, target)
+        print(f"{name:<24}{n // 5 / (time.perf_counter() - start):>10,.0f} /s")
 
     print("\n== worst case on hostile answers (timeout=1.0 s; worker start-up excluded)")
     worst, worst_name = 0.0, ""
