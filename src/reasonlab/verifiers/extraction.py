@@ -8,10 +8,15 @@ Rules, in order (each documented because a grader's rules *are* its reward funct
 2. If the answer region holds ``<answer>...</answer>``, the last such tag is the answer (a
    ``\\boxed{}`` or ``####`` inside it is unwrapped).
 3. Otherwise the last explicit marker wins, by position: ``\\boxed{...}`` / ``\\fbox{...}`` (nested
-   braces matched), a GSM8K ``#### ...`` line, or "the (final) answer is ..." / "Answer: ...".
-4. Otherwise, if ``last_number_fallback`` is on, the last number in the answer region, except
-   when the last sentence is a question (it restates the problem), lists three or more numbers
-   without an ``=`` (a list is not a commitment), or the number is followed by an operator.
+   braces matched; a box that is empty or never closed, as when generation was cut off, means
+   no answer), a GSM8K ``#### ...`` line, or "the (final) answer is ..." / "Answer: ..." (cut at
+   the end of the sentence or at ", since ..."; prose such as "the answer is correct" does not
+   count: it needs a digit, LaTeX, or at most three characters, like "B").
+4. Otherwise, if ``last_number_fallback`` is on, the last number in the last
+   ``FALLBACK_WINDOW`` characters of the answer region, except when its last sentence is a
+   question (it restates the problem), hedges ("4 or 5", "either ..."), ends in a list of numbers
+   separated only by commas or "and" (a list is not a commitment), or the number is followed by
+   an operator ("12 +").
 
 Everything here is a linear scan (no regex with nested quantifiers), so a megabyte-long
 completion costs milliseconds, not minutes.

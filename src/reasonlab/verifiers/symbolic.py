@@ -12,6 +12,14 @@ How the time bound holds (no thread can stop sympy once it starts computing ``9*
    paid once per process and not counted against ``timeout``).
 
 Nothing is ever passed to ``eval``; the worker rebuilds expressions from the AST node by node.
+
+How equality is decided (:func:`reasonlab.verifiers.sympy_worker.equal`): structurally identical
+after sympy's automatic canonicalisation; exactly, for two numbers (big integers and fractions get
+no tolerance); otherwise by evaluating the difference at four random rational points with
+alternating signs, to 30 digits, with relative tolerance 1e-9 (float noise only: ``1.414`` is not
+``\\sqrt{2}``); ``expand``/``simplify`` only when evaluation fails. Tuples and intervals compare
+item by item, sets and bare lists ignore order, equations compare ``lhs - rhs`` up to sign.
+Unsupported here: unions of intervals, ``\\pm``, inequalities, matrices.
 """
 
 from __future__ import annotations
