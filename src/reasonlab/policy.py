@@ -1,0 +1,446 @@
+"""A tiny GPT policy (nanoGPT style) with batched KV-cache sampling and exact log-probs.
+
+One file, read top to bottom: the config, the transformer (attention, MLP, block, GPT), then
+:class:`Policy`, which adds the tokenizer and the two things RL needs from a language model:
+
+* ``sample``: many completions at once, with a key/value cache so each new token costs one
+  small forward pass, plus the log-probability of every token it emitted;
+* ``logprobs``: the same log-probabilities recomputed with gradients (teacher forcing), which
+  is what the policy-gradient loss differentiates.
+
+Prompts of different lengths are left-padded for sampling, so all rows decode in lockstep;
+position ids count from each row's first real token, which keeps the positions identical to
+a right-padded training batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F  # noqa: N812 (the usual torch alias)
+
+from .tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of the tiny GPT."""
+
+    vocab_size: int = field(default_factory=lambda: Tokenizer().vocab_size)  #: fixed vocabulary
+    block_size: int = 128  #: longest prompt + completion, in tokens
+    n_layer: int = 2  #: transformer blocks; two suffice for digit-by-digit addition
+    n_head: int = 2  #: attention heads per block (few, wide heads decode faster on a CPU)
+    n_embd: int = 64  #: width of the residual stream
+    max_new_tokens: int = 96  #: default completion budget of ``sample``
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        assert cfg.n_embd % cfg.n_head == 0
+        self.n_head = cfg.n_head
+        self.qkv = nn.Linear(cfg.n_embd, 3 * cfg.n_embd)
+        self.proj = nn.Linear(cfg.n_embd, cfg.n_embd)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None,
+        cache: tuple[torch.Tensor, torch.Tensor] | None = None,
+        start: int = 0,
+    ) -> torch.Tensor:
+        """Attend over the sequence (or over the cache plus the new tokens).
+
+        Args:
+            x: (B, T, C) new positions.
+            mask: (B, 1, T, S) bool, True where a query may attend to a key; or, for one new
+                token, a float (B, 1, 1, S) added to the scores (0 or -inf); ``None`` = causal.
+            cache: per-layer (k, v) buffers of shape (B, H, T_max, C/H), written in place at
+                ``start:start+T``; attention then runs over ``0:start+T``.
+            start: where the new positions go in the cache.
+
+        Returns:
+            (B, T, C).
+        """
+        b, t, c = x.shape
+        q, k, v = self.qkv(x).split(c, dim=2)
+        q = q.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)  # (B, H, T, D)
+        k = k.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)
+        v = v.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)
+        if cache is not None:
+            cache[0][:, :, start : start + t] = k
+            cache[1][:, :, start : start + t] = v
+            k, v = cache[0][:, :, : start + t], cache[1][:, :, : start + t]  # (B, H, S, D)
+        if mask is None:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        elif mask.dtype == torch.bool:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        else:
+            # One new token against the cache: plain matmuls beat the fused kernel at this size.
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1])) + mask  # (B, H, 1, S)
+            y = att.softmax(-1) @ v
+        return self.proj(y.transpose(1, 2).contiguous().view(b, t, c))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(cfg.n_embd)
+        self.attn = CausalSelfAttention(cfg)
+        self.ln2 = nn.LayerNorm(cfg.n_embd)
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(), nn.Linear(4 * cfg.n_embd, cfg.n_embd)
+        )
+
+    def forward(self, x, mask, cache=None, start=0):
+        x = x + self.attn(self.ln1(x), mask, cache, start)
+        return x + self.mlp(self.ln2(x))
+
+
+class GPT(nn.Module):
+    """Token + position embeddings, ``n_layer`` pre-norm blocks, a tied output head."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
+        self.wpe = nn.Embedding(cfg.block_size, cfg.n_embd)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
+        self.ln_f = nn.LayerNorm(cfg.n_embd)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        pos: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        caches: list | None = None,
+        start: int = 0,
+        return_hidden: bool = False,
+    ):
+        """Logits of the next token at every position.
+
+        Args:
+            idx: (B, T) token ids.
+            pos: (B, T) position ids (default ``0..T-1``).
+            mask: (B, 1, T, S) attention mask, see :class:`CausalSelfAttention`.
+            caches: one (k, v) pair per block for incremental decoding.
+            start: cache offset of ``idx[:, 0]``.
+            return_hidden: also return the final hidden states (B, T, C) (the critic reads them).
+
+        Returns:
+            logits (B, T, V), and the hidden states if asked.
+        """
+        if pos is None:
+            pos = torch.arange(idx.shape[1]).unsqueeze(0)
+        x = self.wte(idx) + self.wpe(pos)  # (B, T, C)
+        for i, block in enumerate(self.blocks):
+            x = block(x, mask, None if caches is None else caches[i], start)
+        h = self.ln_f(x)
+        logits = h @ self.wte.weight.T  # tied head: (B, T, V)
+        return (logits, h) if return_hidden else logits
+
+
+@dataclass
+class SampleOutput:
+    """Completions of ``sample``, prompt-major: row ``i * num_samples + j`` is sample j of prompt i.
+
+    Attributes:
+        prompts: the prompts as given (length N).
+        num_samples: samples per prompt (S).
+        completions: N*S decoded completions, without the end-of-sequence marker.
+        token_ids: N*S lists of generated ids (ending with the end-of-sequence id if finished).
+        num_tokens: N*S counts of generated tokens, including the end of sequence.
+        logprobs: (N*S,) summed log-probabilities of the generated tokens.
+        token_logprobs: N*S tensors (num_tokens,) of per-token log-probabilities.
+        finished: N*S flags, False if the budget ran out before the end of sequence.
+
+    Log-probabilities are the policy's own (temperature 1, no budget forcing): the likelihood
+    the model gives to the text, whatever sampler produced it.
+    """
+
+    prompts: list[str]
+    num_samples: int
+    completions: list[str]
+    token_ids: list[list[int]]
+    num_tokens: list[int]
+    logprobs: torch.Tensor
+    token_logprobs: list[torch.Tensor]
+    finished: list[bool]
+
+    def prompt_of(self, row: int) -> str:
+        """The prompt that row ``row`` continues."""
+        return self.prompts[row // self.num_samples]
+
+    def __len__(self) -> int:
+        return len(self.completions)
+
+
+class Policy:
+    """The tiny GPT plus its tokenizer: sample completions, score them, save and load.
+
+    Args:
+        config: model shape; a fresh, randomly initialised model is built from it.
+        name: a label carried into logs and trajectory files.
+    """
+
+    def __init__(self, config: ModelConfig | None = None, *, name: str = "policy"):
+        self.config = config or ModelConfig()
+        self.tokenizer = Tokenizer()
+        if self.config.vocab_size != self.tokenizer.vocab_size:
+            raise ValueError(
+                f"config.vocab_size={self.config.vocab_size} but the tokenizer has "
+                f"{self.tokenizer.vocab_size} tokens"
+            )
+        self.model = GPT(self.config)
+        self.name = name
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def clone(self, name: str | None = None) -> Policy:
+        """An independent copy (same weights), e.g. the frozen reference for a KL penalty."""
+        other = Policy(self.config, name=name or self.name)
+        other.model.load_state_dict(self.model.state_dict())
+        return other
+
+    def state(self) -> dict:
+        """Everything needed to rebuild this policy: config, name and weights."""
+        return {
+            "config": asdict(self.config),
+            "name": self.name,
+            "state_dict": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Policy:
+        policy = cls(ModelConfig(**state["config"]), name=state["name"])
+        policy.model.load_state_dict(state["state_dict"])
+        return policy
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"Policy(name={self.name!r}, n_layer={c.n_layer}, n_embd={c.n_embd}, "
+            f"params={self.num_parameters():,})"
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    def encode_batch(
+        self, prompts: Sequence[str], completion_ids: Sequence[Sequence[int]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Right-padded (prompt + completion) ids and a mask of the completion targets.
+
+        Returns:
+            idx: (B, T) token ids, padded with the end-of-sequence id.
+            target_mask: (B, T-1) float, 1 where ``idx[:, 1:]`` is a completion token.
+        """
+        enc = [self.tokenizer.encode(p) for p in prompts]
+        rows = [e + list(c) for e, c in zip(enc, completion_ids, strict=True)]
+        t = max(len(r) for r in rows)
+        if t > self.config.block_size:
+            raise ValueError(
+                f"a sequence of {t} tokens exceeds block_size={self.config.block_size}"
+            )
+        idx = torch.full((len(rows), t), self.tokenizer.eos_id, dtype=torch.long)
+        target_mask = torch.zeros(len(rows), t - 1)
+        for i, (e, r) in enumerate(zip(enc, rows, strict=True)):
+            idx[i, : len(r)] = torch.tensor(r)
+            target_mask[i, len(e) - 1 : len(r) - 1] = 1.0  # predict every completion token
+        return idx, target_mask
+
+    def logprobs(
+        self,
+        prompts: Sequence[str],
+        completion_ids: Sequence[Sequence[int]],
+        *,
+        with_entropy: bool = False,
+        with_hidden: bool = False,
+    ) -> dict[str, torch.Tensor]:
+        """Teacher-forced log-probabilities of completions (differentiable).
+
+        Args:
+            prompts: B prompts.
+            completion_ids: B lists of completion token ids (as in ``SampleOutput.token_ids``).
+            with_entropy: also return the per-token entropy of the policy.
+            with_hidden: also return the hidden state at the last prompt token (B, C).
+
+        Returns:
+            dict with ``token_logprobs`` (B, T-1) (zero outside completions), ``mask`` (B, T-1),
+            ``logprobs`` (B,) summed over completion tokens, and optionally ``entropy``
+            (B, T-1) and ``hidden`` (B, C).
+        """
+        idx, mask = self.encode_batch(prompts, completion_ids)
+        logits, h = self.model(idx[:, :-1], return_hidden=True)  # (B, T-1, V)
+        logp_all = F.log_softmax(logits, dim=-1)
+        tok = logp_all.gather(-1, idx[:, 1:].unsqueeze(-1)).squeeze(-1) * mask  # (B, T-1)
+        out = {"token_logprobs": tok, "mask": mask, "logprobs": tok.sum(1)}
+        if with_entropy:
+            out["entropy"] = -(logp_all.exp() * logp_all).sum(-1) * mask
+        if with_hidden:
+            last = mask.argmax(1)  # first completion target = position of the last prompt token
+            out["hidden"] = h[torch.arange(len(last)), last]
+        return out
+
+    # ------------------------------------------------------------------ sampling
+
+    @torch.no_grad()
+    def sample(
+        self,
+        prompts: Sequence[str] | str,
+        *,
+        num_samples: int = 1,
+        temperature: float = 1.0,
+        max_new_tokens: int | None = None,
+        seed: int = 0,
+        max_think_tokens: int | None = None,
+        min_think_tokens: int | None = None,
+    ) -> SampleOutput:
+        """Sample ``num_samples`` completions for every prompt, all rows decoded together.
+
+        Args:
+            prompts: N prompts (or one string).
+            num_samples: completions per prompt (S).
+            temperature: softmax temperature; ``0`` means greedy (argmax).
+            max_new_tokens: budget per completion (default ``config.max_new_tokens``, clipped to
+                the context length).
+            seed: seeds the sampler's own generator; same seed, same completions.
+            max_think_tokens: budget forcing: once a row has written this many tokens inside
+                ``<think>``, ``</think>`` is forced and the model goes on to answer.
+            min_think_tokens: the reverse: ``</think>``, the answer prefix and the end of
+                sequence are suppressed until the row has thought this many tokens.
+
+        Returns:
+            :class:`SampleOutput` with N*S rows, prompt-major.
+        """
+        if isinstance(prompts, str):
+            prompts = [prompts]
+        prompts = list(prompts)
+        if not prompts:
+            raise ValueError("sample needs at least one prompt")
+        if not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        for name, val in (
+            ("max_think_tokens", max_think_tokens),
+            ("min_think_tokens", min_think_tokens),
+        ):
+            if val is not None and (not isinstance(val, int) or val < 0):
+                raise ValueError(f"{name} must be a non-negative int or None, got {val!r}")
+        tok, cfg = self.tokenizer, self.config
+        enc = [tok.encode(p) for p in prompts for _ in range(num_samples)]
+        b, p_len = len(enc), max(len(e) for e in enc)
+        budget = cfg.max_new_tokens if max_new_tokens is None else int(max_new_tokens)
+        budget = min(budget, cfg.block_size - p_len)
+        if budget < 1:
+            raise ValueError(
+                f"no room to generate: prompt of {p_len} tokens, "
+                f"block_size={cfg.block_size}, max_new_tokens={max_new_tokens}"
+            )
+        gen = torch.Generator().manual_seed(seed)
+        self.model.eval()
+
+        # Left-pad prompts so that every row's next token sits in the same column.
+        idx = torch.full((b, p_len), tok.eos_id, dtype=torch.long)
+        valid = torch.zeros(b, p_len + budget, dtype=torch.bool)  # keys a query may look at
+        for i, e in enumerate(enc):
+            idx[i, p_len - len(e) :] = torch.tensor(e)
+            valid[i, p_len - len(e) :] = True
+        pos = (valid[:, :p_len].long().cumsum(1) - 1).clamp(min=0)  # (B, P) positions per row
+        h_dim = cfg.n_embd // cfg.n_head
+        caches = [
+            (
+                torch.zeros(b, cfg.n_head, p_len + budget, h_dim),
+                torch.zeros(b, cfg.n_head, p_len + budget, h_dim),
+            )
+            for _ in range(cfg.n_layer)
+        ]
+        # Prefill: causal and not a pad key; every query also sees itself (pads stay finite).
+        causal = torch.tril(torch.ones(p_len, p_len, dtype=torch.bool))
+        mask = (causal & valid[:, None, :p_len]) | torch.eye(p_len, dtype=torch.bool)
+        logits = self.model(idx, pos, mask[:, None], caches, 0)[:, -1]  # (B, V)
+        next_pos = pos[:, -1] + 1  # (B,)
+        step_bias = torch.zeros(b, 1, 1, p_len + budget).masked_fill(
+            ~valid[:, None, None], -math.inf
+        )
+
+        out_ids = torch.full((b, budget), tok.eos_id, dtype=torch.long)
+        out_lp = torch.zeros(b, budget)
+        done = torch.zeros(b, dtype=torch.bool)
+        n_gen = torch.zeros(b, dtype=torch.long)
+        in_think = torch.zeros(b, dtype=torch.bool)
+        thought = torch.zeros(b, dtype=torch.bool)
+        think_len = torch.zeros(b, dtype=torch.long)
+        stop_ids = [tok.end_think_id, tok.answer_id, tok.eos_id]
+        for t in range(budget):
+            logp = F.log_softmax(logits, dim=-1)  # the policy's own distribution (B, V)
+            z = logits.clone()
+            if min_think_tokens:
+                # Not thought yet, or thinking but short of the minimum: no way out of thinking.
+                hold = ~thought | (in_think & (think_len < min_think_tokens))
+                z[hold.nonzero(as_tuple=True)[0].unsqueeze(1), torch.tensor(stop_ids)] = -math.inf
+            if temperature == 0:
+                nxt = z.argmax(-1)
+            else:
+                # Inverse-CDF sampling: one uniform per row (cheaper than torch.multinomial).
+                cdf = F.softmax(z / temperature, dim=-1).cumsum(-1)  # (B, V)
+                u = torch.rand(b, 1, generator=gen)
+                nxt = (cdf < u).sum(-1).clamp(max=cfg.vocab_size - 1)
+            if max_think_tokens is not None:
+                force = in_think & (think_len >= max_think_tokens)
+                nxt = torch.where(force, torch.full_like(nxt, tok.end_think_id), nxt)
+            nxt = torch.where(done, torch.full_like(nxt, tok.eos_id), nxt)
+            out_ids[:, t] = nxt
+            out_lp[:, t] = torch.where(done, 0.0, logp.gather(1, nxt[:, None]).squeeze(1))
+            n_gen += (~done).long()
+            # Thinking state machine: <think> opens, </think> closes, tokens inside count.
+            think_len += (in_think & (nxt != tok.end_think_id)).long()
+            opened = nxt == tok.think_id
+            thought |= opened
+            in_think = (in_think | opened) & (nxt != tok.end_think_id)
+            thought |= nxt == tok.answer_id  # answering directly also ends the "may think" phase
+            done |= nxt == tok.eos_id
+            if bool(done.all()) or t == budget - 1:
+                break
+            # One new column: this row's next position; it may see every valid key so far.
+            col = p_len + t
+            step_bias[:, :, :, col] = 0.0
+            step_mask = step_bias[:, :, :, : col + 1]  # (B, 1, 1, S): 0 = visible, -inf = pad
+            logits = self.model(nxt[:, None], next_pos[:, None], step_mask, caches, col)[:, -1]
+            next_pos = next_pos + 1
+
+        ids_list = out_ids.tolist()
+        completions, token_ids, token_lps = [], [], []
+        finished = done.tolist()
+        counts = n_gen.tolist()
+        for i in range(b):
+            ids = ids_list[i][: counts[i]]
+            token_ids.append(ids)
+            completions.append(tok.decode(ids))
+            token_lps.append(out_lp[i, : counts[i]].clone())
+        return SampleOutput(
+            prompts=prompts,
+            num_samples=num_samples,
+            completions=completions,
+            token_ids=token_ids,
+            num_tokens=counts,
+            logprobs=out_lp.sum(1),
+            token_logprobs=token_lps,
+            finished=finished,
+        )

@@ -1,0 +1,250 @@
+"""Named, cached checkpoints: every policy of the book is trained at most once.
+
+``rl.zoo.load("base")`` returns the pre-trained base policy, ``rl.zoo.load("rlvr")`` the base
+after the default RLVR run. Each name has a *recipe* (a config plus the function that trains
+it); the checkpoint file is named by a hash of the recipe's config, its parents' keys and the
+package version, so changing any of them trains a new checkpoint instead of loading a stale one.
+
+Where a checkpoint is looked for, in order:
+
+1. ``src/reasonlab/data/zoo/`` inside the package: the small default checkpoints ship with it
+   (regenerate them with ``python -m reasonlab.zoo build``), so a reader never waits;
+2. the cache folder (``$REASONLAB_CACHE``, default ``~/.cache/reasonlab``);
+3. otherwise the recipe trains (with a progress bar) and the result goes to the cache.
+
+Checkpoints also store the training history, so notebooks can plot a run without redoing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .policy import Policy
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "zoo"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to train one named checkpoint.
+
+    Attributes:
+        build: ``build(load) -> (policy, history)``; ``load`` fetches parent checkpoints.
+        config: everything that determines the result (hashed into the file name).
+        parents: names of the checkpoints ``build`` starts from.
+        shipped: whether ``python -m reasonlab.zoo build`` writes it into the package.
+    """
+
+    build: Callable[[Callable[[str], Policy]], tuple[Policy, list[dict]]]
+    config: dict = field(default_factory=dict)
+    parents: tuple[str, ...] = ()
+    shipped: bool = False
+
+
+_RECIPES: dict[str, Recipe] = {}
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$REASONLAB_CACHE`` or ``~/.cache/reasonlab``."""
+    return Path(os.environ.get("REASONLAB_CACHE") or Path.home() / ".cache" / "reasonlab")
+
+
+def register(name: str, recipe: Recipe, *, replace: bool = False) -> None:
+    """Add a named recipe (other modules register their students, ablations, ...)."""
+    if name in _builtin_recipes() and not replace:
+        raise ValueError(f"{name!r} is a built-in zoo name; pick another name")
+    if name in _RECIPES and not replace:
+        raise ValueError(f"a recipe named {name!r} is already registered (pass replace=True)")
+    _RECIPES[name] = recipe
+
+
+def names() -> list[str]:
+    """Every name ``load`` knows."""
+    return sorted({**_builtin_recipes(), **_RECIPES})
+
+
+def recipe(name: str) -> Recipe:
+    table = {**_builtin_recipes(), **_RECIPES}
+    if name not in table:
+        raise KeyError(f"unknown zoo name {name!r}; known: {sorted(table)}")
+    return table[name]
+
+
+def key(name: str) -> str:
+    """Hash of the recipe config, the parents' keys and the package version (12 hex digits)."""
+    from . import __version__
+
+    r = recipe(name)
+    blob = json.dumps(
+        {
+            "name": name,
+            "config": r.config,
+            "parents": [key(p) for p in r.parents],
+            "version": __version__,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def path_of(name: str) -> Path:
+    """Where the checkpoint of ``name`` is or would be (shipped copy first, else the cache)."""
+    fname = f"{name}-{key(name)}.pt"
+    shipped = DATA_DIR / fname
+    return shipped if shipped.exists() else cache_dir() / fname
+
+
+def _save(path: Path, policy: Policy, history: list[dict], name: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = policy.state()
+    state["name"] = name
+    state["history"] = json.dumps(history)  # a string keeps torch.load(weights_only=True) happy
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+
+
+def _read(path: Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def train(name: str) -> tuple[Policy, list[dict]]:
+    """Train ``name`` from its recipe, now, ignoring any cached copy (parents may load)."""
+    r = recipe(name)
+    policy, history = r.build(load)
+    policy.name = name
+    return policy, history
+
+
+def load(name: str, *, train_if_missing: bool = True) -> Policy:
+    """The policy called ``name``: loaded from the package or the cache, else trained once.
+
+    Args:
+        name: a zoo name (see :func:`names`), e.g. ``"base"`` or ``"rlvr"``.
+        train_if_missing: train (and cache) when no checkpoint exists; else raise.
+
+    Returns:
+        a fresh :class:`Policy` in eval mode; changing it never changes the stored checkpoint.
+    """
+    path = path_of(name)
+    if not path.exists():
+        if not train_if_missing:
+            raise FileNotFoundError(f"no checkpoint for {name!r} at {path}")
+        policy, history = train(name)
+        _save(path, policy, history, name)
+    policy = Policy.from_state(_read(path))
+    policy.model.eval()
+    return policy
+
+
+def history(name: str) -> list[dict]:
+    """The training history stored with ``name``'s checkpoint (trains it first if needed)."""
+    path = path_of(name)
+    if not path.exists():
+        load(name)
+    return json.loads(_read(path)["history"])
+
+
+# ----------------------------------------------------------------------------- built-in recipes
+
+
+def default_sft_config():
+    from .sft import SFTConfig
+
+    return SFTConfig()
+
+
+def default_rl_config():
+    from .rl import RLConfig
+
+    return RLConfig()
+
+
+#: Training problems of the default RL run (math, 1-4 digits, train split).
+RL_PROBLEMS = {"domain": "math", "n": 4000, "difficulty": (1, 4), "seed": 0}
+
+
+def _build_base(load_parent):
+    from .sft import train_base
+
+    return train_base(default_sft_config(), name="base")
+
+
+def _build_rlvr(load_parent):
+    from . import tasks
+    from .rl import train_rlvr
+
+    policy = load_parent("base")
+    policy.name = "rlvr"
+    problems = tasks.make(
+        RL_PROBLEMS["domain"],
+        RL_PROBLEMS["n"],
+        difficulty=RL_PROBLEMS["difficulty"],
+        seed=RL_PROBLEMS["seed"],
+    )
+    return policy, train_rlvr(policy, problems, default_rl_config())
+
+
+def _builtin_recipes() -> dict[str, Recipe]:
+    # Built lazily: the configs import torch-side modules, and the hash must see their values.
+    return {
+        "base": Recipe(_build_base, {"sft": asdict(default_sft_config())}, (), shipped=True),
+        "rlvr": Recipe(
+            _build_rlvr,
+            {"rl": asdict(default_rl_config()), "problems": RL_PROBLEMS},
+            ("base",),
+            shipped=True,
+        ),
+    }
+
+
+def build(names_: list[str] | None = None, out_dir: Path = DATA_DIR) -> list[Path]:
+    """Retrain the shipped checkpoints (or ``names_``) into ``out_dir``; returns their paths.
+
+    Parents are loaded from ``out_dir`` when already rebuilt there, so a chain rebuilds in
+    order (base, then rlvr from the new base).
+    """
+    todo = names_ or [n for n in names() if recipe(n).shipped]
+    written = []
+    for n in todo:
+        for old in out_dir.glob(f"{n}-*.pt"):
+            old.unlink()  # one file per name: a stale key would otherwise ship forever
+        policy, hist = train(n)
+        path = out_dir / f"{n}-{key(n)}.pt"
+        _save(path, policy, hist, n)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m reasonlab.zoo", description=__doc__.split("\n")[0]
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="retrain the shipped checkpoints into the package")
+    b.add_argument("names", nargs="*", help="zoo names (default: every shipped one)")
+    sub.add_parser("list", help="names, keys and where each checkpoint is")
+    args = parser.parse_args(argv)
+    from .utils import set_seed
+
+    set_seed(0)  # pins the thread count: the shipped bits depend on it
+    if args.cmd == "build":
+        for path in build(args.names or None):
+            print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    else:
+        for n in names():
+            p = path_of(n)
+            print(f"{n:12s} {key(n)}  {'present' if p.exists() else 'missing'}  {p}")
+
+
+if __name__ == "__main__":
+    main()
