@@ -15,7 +15,8 @@ Beyond the measured steps the lab extrapolates with a saturating curve
 fitted by least squares (for each tau on a log grid, a and b are linear and solved exactly; the
 tau with the smallest squared error wins). The band is a residual bootstrap: refit on the fitted
 curve plus resampled residuals, 200 times with a fixed seed, and take the 10th-90th percentiles.
-A three-parameter curve through a dozen noisy points is a rough guide, not a forecast: the band
+Shown values are clipped to [0, 1], where a pass rate lives. A three-parameter curve through a
+handful of noisy points is a rough guide, not a forecast: the band
 says how rough, and it widens as you move away from the data.
 """
 
@@ -159,7 +160,8 @@ def _curves(baseline: str, group_size: int, domain: str) -> dict[str, Any]:
     t = np.array([r["step"] for r in h], dtype=float)
     y = np.array([r["pass_rate"] for r in h], dtype=float)
     grid = np.linspace(0, max(PASSES), 161)
-    fit, low, high = bootstrap_band(t, y, grid, seed=RUN["seed"])
+    # A pass rate lives in [0, 1]; the curve family does not know that, so clip what we show.
+    fit, low, high = (np.clip(v, 0, 1) for v in bootstrap_band(t, y, grid, seed=RUN["seed"]))
     return {
         "steps": t,
         "pass_rate": y,
@@ -195,7 +197,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     if measured:
         rate = float(np.interp(p, c["steps"], c["pass_rate"]))
     else:
-        rate = float(saturating(p, *c["params"]))
+        rate = float(np.clip(saturating(p, *c["params"]), 0, 1))
     low = float(np.interp(p, c["grid"], c["low"]))
     high = float(np.interp(p, c["grid"], c["high"]))
     zs = c["zero_std_steps"]
@@ -212,7 +214,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
         "low": low,
         "high": high,
         "frac_reward_zero_std": zero,
-        "fit": {"a": a, "b": b, "tau": tau, "ceiling": a + b},
+        "fit": {"a": a, "b": b, "tau": tau, "ceiling": min(1.0, a + b)},
     }
 
 

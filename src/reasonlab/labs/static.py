@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Frames are small on purpose: dozens of them ship inside one page.
-FRAME_DPI = 56
+FRAME_DPI = 80
 #: Colours kept per frame (PNG palette); matplotlib line art needs few, and it shrinks the file.
 FRAME_COLOURS = 48
 
@@ -246,8 +246,8 @@ def build_static(
     return box
 
 
-#: Live frames are drawn a little sharper than the static ones (nothing ships them).
-LIVE_DPI = 72
+#: Live frames look like the static ones.
+LIVE_DPI = 80
 
 
 def view_html(view: Any, dpi: int = LIVE_DPI) -> str:
