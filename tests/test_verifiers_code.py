@@ -296,3 +296,13 @@ def test_without_a_uid_switch_the_subreaper_still_cleans_up(monkeypatch):
     assert results[0].meta["sandbox_uid"] is None
     time.sleep(0.2)
     assert _processes_with(marker) == []
+
+
+def test_the_callers_other_children_are_left_alone():
+    """Clean-up must not reap (and so steal the exit status of) the caller's own subprocesses."""
+    import subprocess
+
+    child = subprocess.Popen(["sh", "-c", "exit 7"])
+    time.sleep(0.2)  # it has exited and waits, a zombie, for its parent to collect the status
+    assert judge(GOOD).reward == 1.0
+    assert child.wait() == 7

@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from .result import VerifierResult
+from .sandbox_launcher import sweep
 
 MAX_CODE_CHARS = 100_000
 MAX_PROCS = 32  # processes the sandbox uid may own at once (forks per batch are sequential)
@@ -205,9 +206,7 @@ def extract_code(text: str) -> tuple[str, bool]:
 
 def _cleanup(uid: int | None, workdir: str) -> None:
     if uid is not None:
-        launcher = {}
-        exec(compile(_source("sandbox_launcher.py"), "sandbox_launcher", "exec"), launcher)
-        launcher["sweep"](uid, os.getpid())
+        sweep(uid, os.getpid(), reap_children=False)  # again: the launcher may have been killed
         for root in _SHARED_TMP:
             try:
                 entries = list(os.scandir(root))

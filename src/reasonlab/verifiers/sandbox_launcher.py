@@ -48,8 +48,12 @@ def processes_of(uid=None, ancestors=None):
     return found
 
 
-def sweep(uid, me):
-    """Kill every leftover process (of ``uid`` if set, else our descendants) and reap them."""
+def sweep(uid, me, reap_children=True):
+    """Kill every leftover process (of ``uid`` if set, else our descendants) and reap them.
+
+    The verifier's own process calls this with ``reap_children=False``: reaping there could
+    steal the exit status of unrelated children of the caller (a notebook's other subprocesses).
+    """
     for _ in range(200):
         pids = processes_of(uid=uid) if uid is not None else processes_of(ancestors={me})
         pids = [p for p in pids if p != me]
@@ -58,7 +62,8 @@ def sweep(uid, me):
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        reap()
+        if reap_children:
+            reap()
         if not pids:
             return
         time.sleep(0.005)
