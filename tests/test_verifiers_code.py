@@ -306,3 +306,22 @@ def test_the_callers_other_children_are_left_alone():
     time.sleep(0.2)  # it has exited and waits, a zombie, for its parent to collect the status
     assert judge(GOOD).reward == 1.0
     assert child.wait() == 7
+
+
+@pytest.mark.skipif(not ROOT_MODE, reason="other users' /proc entries are private only across uids")
+def test_callers_environment_is_out_of_reach(monkeypatch):
+    monkeypatch.setenv("REASONLAB_SECRET", "hunter2")
+    code = (
+        "import os\n"
+        "def peek():\n"
+        "    found = []\n"
+        "    for pid in os.listdir('/proc'):\n"
+        "        try:\n"
+        "            with open(f'/proc/{pid}/environ', 'rb') as f:\n"
+        "                found.append(b'hunter2' in f.read())\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return any(found)\n"
+    )
+    r = judge(code, ["assert peek() == False"])
+    assert r.reward == 1.0, r.meta["tests"]

@@ -28,7 +28,9 @@ Threat model. What it contains:
 - files: the candidate's working directory is a fresh temp dir (removed afterwards); as another
   uid it cannot write the repository or ``$HOME``; files it leaves in world-writable ``/tmp``,
   ``/var/tmp`` or ``/dev/shm`` are removed by owner uid after the run;
-- reading secrets from the environment: the environment is replaced by a minimal one;
+- reading secrets from the environment: the environment is replaced by a minimal one, and as
+  another uid the candidate cannot read ``/proc/<pid>/environ`` of the caller (without root, it
+  runs as the caller's user and can);
 - always-equal objects and patched builtins/comparisons: for ``assert f(x) == <literal>`` tests
   only ``f(x)`` is computed in the sandbox; its result is encoded with exact type checks (an
   ``int`` subclass with a rigged ``__eq__`` is refused) and compared with the literal *in the
