@@ -125,8 +125,7 @@ def plot_difficulty_bars(
     width = 0.8 / max(1, len(metrics))
     for j, (label, m) in enumerate(metrics.items()):
         vals = [m.get(f"{prefix}/d{d}", float("nan")) for d in levels]
-        ax.bar([d + (j - (len(metrics) - 1) / 2) * width for d in levels], vals, width,
-               label=label)
+        ax.bar([d + (j - (len(metrics) - 1) / 2) * width for d in levels], vals, width, label=label)
     ax.set_xticks(list(levels))
     ax.set_xlabel("difficulty (digits per operand)")
     ax.set_ylabel(ylabel or LABELS.get(prefix, prefix))

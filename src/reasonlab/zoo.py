@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -41,12 +41,15 @@ class Recipe:
         config: everything that determines the result (hashed into the file name).
         parents: names of the checkpoints ``build`` starts from.
         shipped: whether ``python -m reasonlab.zoo build`` writes it into the package.
+        weights: keep the weights; if False only the history is stored (a small JSON file), for
+            runs a notebook plots but never samples from.
     """
 
     build: Callable[[Callable[[str], Policy]], tuple[Policy, list[dict]]]
     config: dict = field(default_factory=dict)
     parents: tuple[str, ...] = ()
     shipped: bool = False
+    weights: bool = True
 
 
 _RECIPES: dict[str, Recipe] = {}
@@ -98,16 +101,25 @@ def key(name: str) -> str:
 
 def path_of(name: str) -> Path:
     """Where the checkpoint of ``name`` is or would be (shipped copy first, else the cache)."""
-    fname = f"{name}-{key(name)}.pt"
+    fname = f"{name}-{key(name)}.{'pt' if recipe(name).weights else 'json'}"
     shipped = DATA_DIR / fname
     return shipped if shipped.exists() else cache_dir() / fname
 
 
 def _save(path: Path, policy: Policy, history: list[dict], name: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".json":  # history only
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(history, sort_keys=True))
+        os.replace(tmp, path)
+        return
     state = policy.state()
     state["name"] = name
-    state["history"] = json.dumps(history)  # a string keeps torch.load(weights_only=True) happy
+    # A string keeps torch.load(weights_only=True) happy; long SFT histories are thinned to at
+    # most ~200 rows (plus the last) so the shipped file stays small.
+    stride = max(1, len(history) // 200)
+    kept = history[::stride] + ([history[-1]] if (len(history) - 1) % stride else [])
+    state["history"] = json.dumps(kept)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     torch.save(state, tmp)
     os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
@@ -135,6 +147,8 @@ def load(name: str, *, train_if_missing: bool = True) -> Policy:
     Returns:
         a fresh :class:`Policy` in eval mode; changing it never changes the stored checkpoint.
     """
+    if not recipe(name).weights:
+        raise ValueError(f"{name!r} stores only its training history: use zoo.history({name!r})")
     path = path_of(name)
     if not path.exists():
         if not train_if_missing:
@@ -150,7 +164,13 @@ def history(name: str) -> list[dict]:
     """The training history stored with ``name``'s checkpoint (trains it first if needed)."""
     path = path_of(name)
     if not path.exists():
-        load(name)
+        if recipe(name).weights:
+            load(name)
+        else:
+            policy, hist = train(name)
+            _save(path, policy, hist, name)
+    if path.suffix == ".json":
+        return json.loads(path.read_text())
     return json.loads(_read(path)["history"])
 
 
@@ -194,9 +214,39 @@ def _build_rlvr(load_parent):
     return policy, train_rlvr(policy, problems, default_rl_config())
 
 
+#: Ablations of the default RL run, one change each; only their histories are shipped.
+ABLATIONS = {
+    "rlvr-none": {"baseline": "none"},
+    "rlvr-ema": {"baseline": "ema"},
+    "rlvr-grpo": {"baseline": "group_std"},
+    "rlvr-critic": {"baseline": "critic"},
+    "rlvr-filter": {"filter_zero_std": True},
+    "rlvr-kl": {"kl_coef": 0.1},
+    "rlvr-cost": {"cost_per_token": 0.01},
+    "star": {"objective": "star"},
+}
+
+
+def _rl_builder(overrides: dict):
+    def build(load_parent):
+        from . import tasks
+        from .rl import train_rlvr
+
+        policy = load_parent("base")
+        problems = tasks.make(
+            RL_PROBLEMS["domain"],
+            RL_PROBLEMS["n"],
+            difficulty=RL_PROBLEMS["difficulty"],
+            seed=RL_PROBLEMS["seed"],
+        )
+        return policy, train_rlvr(policy, problems, replace(default_rl_config(), **overrides))
+
+    return build
+
+
 def _builtin_recipes() -> dict[str, Recipe]:
     # Built lazily: the configs import torch-side modules, and the hash must see their values.
-    return {
+    table = {
         "base": Recipe(_build_base, {"sft": asdict(default_sft_config())}, (), shipped=True),
         "rlvr": Recipe(
             _build_rlvr,
@@ -205,21 +255,30 @@ def _builtin_recipes() -> dict[str, Recipe]:
             shipped=True,
         ),
     }
+    for name, overrides in ABLATIONS.items():
+        table[name] = Recipe(
+            _rl_builder(overrides),
+            {"rl": asdict(replace(default_rl_config(), **overrides)), "problems": RL_PROBLEMS},
+            ("base",),
+            shipped=True,
+            weights=False,
+        )
+    return table
 
 
 def build(names_: list[str] | None = None, out_dir: Path = DATA_DIR) -> list[Path]:
     """Retrain the shipped checkpoints (or ``names_``) into ``out_dir``; returns their paths.
 
-    Parents are loaded from ``out_dir`` when already rebuilt there, so a chain rebuilds in
-    order (base, then rlvr from the new base).
+    Names are rebuilt in order and parents are loaded the usual way (package first), so with
+    the default ``out_dir`` a chain rebuilds consistently: base, then rlvr from the new base.
     """
     todo = names_ or [n for n in names() if recipe(n).shipped]
     written = []
     for n in todo:
-        for old in out_dir.glob(f"{n}-*.pt"):
+        for old in [*out_dir.glob(f"{n}-*.pt"), *out_dir.glob(f"{n}-*.json")]:
             old.unlink()  # one file per name: a stale key would otherwise ship forever
         policy, hist = train(n)
-        path = out_dir / f"{n}-{key(n)}.pt"
+        path = out_dir / path_of(n).name
         _save(path, policy, hist, n)
         written.append(path)
     return written
