@@ -51,6 +51,14 @@ def test_train_once_then_cache(tmp_path, monkeypatch):
     assert zoo.key("tiny") != old
     zoo.load("tiny")
     assert len(calls) == 2
+    # A history-only recipe keeps a small JSON file and refuses to hand out weights.
+    zoo.register("tiny-run", zoo.Recipe(build, {"width": 16}, weights=False))
+    assert zoo.history("tiny-run") == [{"step": 0}]
+    assert zoo.path_of("tiny-run").suffix == ".json"
+    assert len(calls) == 3
+    assert zoo.history("tiny-run") == [{"step": 0}] and len(calls) == 3
+    with pytest.raises(ValueError, match="only its training history"):
+        zoo.load("tiny-run")
     with pytest.raises(ValueError, match="already registered"):
         zoo.register("tiny", zoo.Recipe(build))
     with pytest.raises(ValueError, match="built-in"):

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -214,36 +214,6 @@ def _build_rlvr(load_parent):
     return policy, train_rlvr(policy, problems, default_rl_config())
 
 
-#: Ablations of the default RL run, one change each; only their histories are shipped.
-ABLATIONS = {
-    "rlvr-none": {"baseline": "none"},
-    "rlvr-ema": {"baseline": "ema"},
-    "rlvr-grpo": {"baseline": "group_std"},
-    "rlvr-critic": {"baseline": "critic"},
-    "rlvr-filter": {"filter_zero_std": True},
-    "rlvr-kl": {"kl_coef": 0.1},
-    "rlvr-cost": {"cost_per_token": 0.01},
-    "star": {"objective": "star"},
-}
-
-
-def _rl_builder(overrides: dict):
-    def build(load_parent):
-        from . import tasks
-        from .rl import train_rlvr
-
-        policy = load_parent("base")
-        problems = tasks.make(
-            RL_PROBLEMS["domain"],
-            RL_PROBLEMS["n"],
-            difficulty=RL_PROBLEMS["difficulty"],
-            seed=RL_PROBLEMS["seed"],
-        )
-        return policy, train_rlvr(policy, problems, replace(default_rl_config(), **overrides))
-
-    return build
-
-
 def _builtin_recipes() -> dict[str, Recipe]:
     # Built lazily: the configs import torch-side modules, and the hash must see their values.
     table = {
@@ -255,14 +225,6 @@ def _builtin_recipes() -> dict[str, Recipe]:
             shipped=True,
         ),
     }
-    for name, overrides in ABLATIONS.items():
-        table[name] = Recipe(
-            _rl_builder(overrides),
-            {"rl": asdict(replace(default_rl_config(), **overrides)), "problems": RL_PROBLEMS},
-            ("base",),
-            shipped=True,
-            weights=False,
-        )
     return table
 
 
