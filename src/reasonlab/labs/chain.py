@@ -124,7 +124,14 @@ def _claim_ok(claim: str) -> tuple[bool | None, str]:
 
 
 def _column_ok(step: str, column: int, operands: list, carry: int) -> tuple[bool, str, int]:
-    """For addition: are the digits those of column ``column`` and the carry the last one's?"""
+    """For addition: are the digits those of column ``column`` and the carry the last one's?
+
+    Each step is judged given the steps before it *as written*: the carry it must use is the one
+    the previous written sum implies, so one slip is flagged once, where it happens.
+
+    Returns:
+        (ok, note, the carry the next step must use).
+    """
     m = re.match(r"^(\d)\+(\d)(?:\+(\d))?=(\d+)$", step)
     if not m:
         return False, "not a column sum", carry
@@ -132,11 +139,11 @@ def _column_ok(step: str, column: int, operands: list, carry: int) -> tuple[bool
     digits = [str(op)[::-1] for op in operands]
     want = [int(d[column]) if column < len(d) else 0 for d in digits]
     if sorted((x, y)) != sorted(want):
-        return False, f"column {column + 1} has digits {want[0]} and {want[1]}", carry
+        return False, f"column {column + 1} has digits {want[0]} and {want[1]}", s // 10
     if c != carry:
-        return False, f"carry should be {carry}", carry
+        return False, f"carry should be {carry}", s // 10
     if s != x + y + c:
-        return False, f"{x}+{y}+{c} is {x + y + c}, not {s}", (x + y + c) // 10
+        return False, f"{x}+{y}+{c} is {x + y + c}, not {s}", s // 10
     return True, f"column {column + 1} right, carry {s // 10}", s // 10
 
 
