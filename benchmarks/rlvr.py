@@ -77,6 +77,7 @@ def main() -> None:
     result["before"] = held_out(base, problems)
     result["gen_samples_per_s_base"] = gen_throughput(base, problems)
 
+    base_copy = base.clone()
     cfg = RLConfig()
     train = tasks.make(**zoo.RL_PROBLEMS)
     hist = train_rlvr(base, train, cfg, progress=not args.json)
@@ -84,6 +85,13 @@ def main() -> None:
     result["rl_wall_s"] = hist[-1]["wall_s"]
     result["rl_steps_per_s"] = cfg.steps / hist[-1]["wall_s"]
     result["rl_samples_per_step"] = cfg.prompts_per_step * cfg.num_samples
+    # Same recipe and seed as the shipped checkpoints: the weights should match bit for bit.
+    for name, pol in (("base", None), ("rlvr", base)):
+        if name == "base" and args.skip_sft:
+            continue
+        ref = zoo.load(name, train_if_missing=False).model.state_dict()
+        mine = (pol or base_copy).model.state_dict()
+        result[f"matches_shipped_{name}"] = all(torch.equal(v, ref[k]) for k, v in mine.items())
     result["after"] = held_out(base, problems)
     result["gen_samples_per_s"] = gen_throughput(base, problems)
     b, a = result["before"], result["after"]

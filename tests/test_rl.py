@@ -120,3 +120,15 @@ def test_same_seed_bit_identical(extra):
     assert strip == [{k: v for k, v in r.items() if k != "wall_s"} for r in runs[1][0]]
     for k, v in runs[0][1].items():
         assert torch.equal(v, runs[1][1][k]), k
+
+
+@pytest.mark.parametrize("domain", ["logic", "code"])
+def test_other_domains_run_through_the_loop(domain):
+    """Logic goes through verify_logic, code through one sandboxed batch per step."""
+    pol = zoo.load("base")
+    probs = tasks.make(domain, 20, seed=0)
+    cfg = RLConfig(steps=1, prompts_per_step=4, num_samples=2, eval_every=1, eval_size=4)
+    hist = train_rlvr(pol, probs, cfg, progress=False)
+    assert [r["step"] for r in hist] == [0, 1]
+    assert 0.0 <= hist[1]["reward/mean"] <= 1.0
+    assert "pass_rate/greedy/d4" in hist[1]

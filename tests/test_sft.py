@@ -82,3 +82,11 @@ def test_star_runs_through_the_rl_loop():
     assert len(hist) == 5 and hist[-1]["step"] == 4
     # Successes on hard problems mostly think, so imitating them raises thinking.
     assert hist[-1]["eval/think/usage"] > hist[0]["eval/think/usage"]
+
+
+def test_base_mixture_over_all_domains_runs():
+    cfg = SFTConfig(domains=("math", "logic", "code"), steps=3, batch_size=12, pool=30)
+    pol, hist = sft.train_base(cfg, progress=False)
+    assert len(hist) == 3 and all(r["loss"] > 0 for r in hist)
+    with pytest.raises(ValueError, match="think_frac"):
+        sft.train_base(SFTConfig(think_frac=1.5), progress=False)

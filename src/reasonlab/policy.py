@@ -382,33 +382,37 @@ class Policy:
 
         out_ids = torch.full((b, budget), tok.eos_id, dtype=torch.long)
         out_lp = torch.zeros(b, budget)
-        done = torch.zeros(b, dtype=torch.bool)
         n_gen = torch.zeros(b, dtype=torch.long)
+        final_done = torch.zeros(b, dtype=torch.bool)
+        # Per live row: which output row it is, and its thinking state. Finished rows are
+        # dropped from the batch now and then, so short answers stop costing compute.
+        rows = torch.arange(b)
+        done = torch.zeros(b, dtype=torch.bool)
         in_think = torch.zeros(b, dtype=torch.bool)
         thought = torch.zeros(b, dtype=torch.bool)
         think_len = torch.zeros(b, dtype=torch.long)
-        stop_ids = [tok.end_think_id, tok.answer_id, tok.eos_id]
+        stop_ids = torch.tensor([tok.end_think_id, tok.answer_id, tok.eos_id])
         for t in range(budget):
-            logp = F.log_softmax(logits, dim=-1)  # the policy's own distribution (B, V)
+            logp = F.log_softmax(logits, dim=-1)  # the policy's own distribution (b, V)
             z = logits.clone()
             if min_think_tokens:
                 # Not thought yet, or thinking but short of the minimum: no way out of thinking.
                 hold = ~thought | (in_think & (think_len < min_think_tokens))
-                z[hold.nonzero(as_tuple=True)[0].unsqueeze(1), torch.tensor(stop_ids)] = -math.inf
+                z[hold.nonzero(as_tuple=True)[0].unsqueeze(1), stop_ids] = -math.inf
             if temperature == 0:
                 nxt = z.argmax(-1)
             else:
                 # Inverse-CDF sampling: one uniform per row (cheaper than torch.multinomial).
-                cdf = F.softmax(z / temperature, dim=-1).cumsum(-1)  # (B, V)
-                u = torch.rand(b, 1, generator=gen)
+                cdf = F.softmax(z / temperature, dim=-1).cumsum(-1)  # (b, V)
+                u = torch.rand(len(rows), 1, generator=gen)
                 nxt = (cdf < u).sum(-1).clamp(max=cfg.vocab_size - 1)
             if max_think_tokens is not None:
                 force = in_think & (think_len >= max_think_tokens)
                 nxt = torch.where(force, torch.full_like(nxt, tok.end_think_id), nxt)
             nxt = torch.where(done, torch.full_like(nxt, tok.eos_id), nxt)
-            out_ids[:, t] = nxt
-            out_lp[:, t] = torch.where(done, 0.0, logp.gather(1, nxt[:, None]).squeeze(1))
-            n_gen += (~done).long()
+            out_ids[rows, t] = nxt
+            out_lp[rows, t] = torch.where(done, 0.0, logp.gather(1, nxt[:, None]).squeeze(1))
+            n_gen[rows] += (~done).long()
             # Thinking state machine: <think> opens, </think> closes, tokens inside count.
             think_len += (in_think & (nxt != tok.end_think_id)).long()
             opened = nxt == tok.think_id
@@ -416,18 +420,30 @@ class Policy:
             in_think = (in_think | opened) & (nxt != tok.end_think_id)
             thought |= nxt == tok.answer_id  # answering directly also ends the "may think" phase
             done |= nxt == tok.eos_id
+            final_done[rows] = done
             if bool(done.all()) or t == budget - 1:
                 break
+            if int(done.sum()) * 4 >= len(rows):  # a quarter finished: compact the batch
+                keep = (~done).nonzero(as_tuple=True)[0]
+                rows, nxt, next_pos = rows[keep], nxt[keep], next_pos[keep]
+                done, in_think, thought, think_len = (
+                    done[keep],
+                    in_think[keep],
+                    thought[keep],
+                    think_len[keep],
+                )
+                caches = [(k[keep], v[keep]) for k, v in caches]
+                step_bias = step_bias[keep]
             # One new column: this row's next position; it may see every valid key so far.
             col = p_len + t
             step_bias[:, :, :, col] = 0.0
-            step_mask = step_bias[:, :, :, : col + 1]  # (B, 1, 1, S): 0 = visible, -inf = pad
+            step_mask = step_bias[:, :, :, : col + 1]  # (b, 1, 1, S): 0 = visible, -inf = pad
             logits = self.model(nxt[:, None], next_pos[:, None], step_mask, caches, col)[:, -1]
             next_pos = next_pos + 1
 
         ids_list = out_ids.tolist()
         completions, token_ids, token_lps = [], [], []
-        finished = done.tolist()
+        finished = final_done.tolist()
         counts = n_gen.tolist()
         for i in range(b):
             ids = ids_list[i][: counts[i]]
