@@ -404,7 +404,9 @@ class Policy:
             else:
                 # Inverse-CDF sampling: one uniform per row (cheaper than torch.multinomial).
                 cdf = F.softmax(z / temperature, dim=-1).cumsum(-1)  # (b, V)
-                u = torch.rand(len(rows), 1, generator=gen)
+                # One draw per original row, every step, used or not: a row's sample then
+                # does not depend on which other rows have already finished.
+                u = torch.rand(b, 1, generator=gen)[rows]
                 nxt = (cdf < u).sum(-1).clamp(max=cfg.vocab_size - 1)
             if max_think_tokens is not None:
                 force = in_think & (think_len >= max_think_tokens)
