@@ -132,3 +132,23 @@ def test_other_domains_run_through_the_loop(domain):
     assert [r["step"] for r in hist] == [0, 1]
     assert 0.0 <= hist[1]["reward/mean"] <= 1.0
     assert "pass_rate/greedy/d4" in hist[1]
+
+
+def test_plots_draw_from_the_history(short_run):
+    import matplotlib.pyplot as plt
+
+    from reasonlab import plotting
+
+    _, hist, _ = short_run
+    fig = plotting.plot_history(hist, ["pass_rate/greedy", "think/usage"])
+    lines = fig.axes[0].get_lines()
+    assert [len(line.get_xdata()) for line in lines] == [2, SHORT.steps]  # evals at 0 and 6
+    fig2 = plotting.plot_per_difficulty(hist)
+    assert len(fig2.axes[0].get_lines()) == 4
+    fig3 = plotting.plot_runs({"a": hist, "b": hist}, "think/usage")
+    fig4 = plotting.plot_difficulty_bars({"start": hist[0], "end": hist[-1]}, "pass_rate/greedy")
+    assert len(fig4.axes[0].patches) == 8
+    with pytest.raises(KeyError, match="no row"):
+        plotting.plot_history(hist, ["nope"])
+    for f in (fig, fig2, fig3, fig4):
+        plt.close(f)
