@@ -22,6 +22,7 @@ Tables are lists of dicts (one row per budget and k), like a training history. K
 ``tokens/max``             expected longest of k samples (parallel latency, in tokens)
 ``tokens/sequential``      expected tokens of revise-until-verified with up to k attempts
 ``think/usage``            share of samples that opened ``<think>``
+``answers/distinct``       mean number of different answers among a problem's n samples
 ``num_problems``, ``num_samples``, ``seed``, ``temperature``
 =========================  =================================================================
 """
@@ -317,6 +318,8 @@ def curves(samples: Samples, ks: Sequence[int], *, name: str = "") -> list[dict[
         [sequential_at_k(c, t, ks)[1] for c, t in zip(samples.correct, samples.tokens, strict=True)]
     )
     mean_tokens = float(samples.tokens.mean())
+    # How spread out the policy's answers are: a narrow policy repeats the same few answers.
+    distinct = float(np.mean([len(set(a) - {None}) for a in samples.answers]))
     rows = []
     stats = {key: _mean_se(value) for key, value in per.items()}
     for j, k in enumerate(ks):
@@ -336,6 +339,7 @@ def curves(samples: Samples, ks: Sequence[int], *, name: str = "") -> list[dict[
             "tokens/max": float(longest[:, j].mean()),
             "tokens/sequential": float(sequential[:, j].mean()),
             "think/usage": float(samples.think.mean()),
+            "answers/distinct": distinct,
             "num_problems": samples.num_problems,
             "num_samples": n,
             "seed": samples.seed,
