@@ -31,6 +31,8 @@ from . import store
 from .static import Control, Layers, Panel, build_static, live, readout
 
 NAME = "reward_explorer"
+#: Every domain the lab can show; a build records those the zoo's base policy was taught (RL
+#: cannot start on a domain the policy never gets right: every group would have zero signal).
 DOMAINS = ("math", "logic", "code")
 #: (baseline name of rl.RLConfig, label shown to the reader)
 BASELINES = (
@@ -61,7 +63,7 @@ def controls(static: bool = False) -> list[Control]:
     """The lab's controls (the static version has the same ones)."""
     del static
     return [
-        Control("domain", "domain", DOMAINS, "math", "toggle"),
+        Control("domain", "domain", recorded_domains(), recorded_domains()[0], "toggle"),
         Control("passes", "RL passes (steps)", PASSES, 24, "slider"),
         Control(
             "baseline",
@@ -134,6 +136,11 @@ def bootstrap_band(t: np.ndarray, y: np.ndarray, grid: np.ndarray, *, seed: int 
 # ----------------------------------------------------------------------------- compute
 
 
+def recorded_domains() -> tuple[str, ...]:
+    """The domains the artifact has runs for, in ``DOMAINS`` order."""
+    return tuple(d for d in DOMAINS if d in store.load(NAME)["run"]["domains"])
+
+
 def history(domain: str, baseline: str, group_size: int) -> list[dict[str, Any]]:
     """The recorded held-out evaluations of one training run (``step``, ``pass_rate``, ...)."""
     runs = store.load(NAME)["runs"]
@@ -190,7 +197,9 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     """
     _check(params)
     d, p = params["domain"], int(params["passes"])
-    curves = {dom: _curves(params["baseline"], params["group_size"], dom) for dom in DOMAINS}
+    curves = {
+        dom: _curves(params["baseline"], params["group_size"], dom) for dom in recorded_domains()
+    }
     c = curves[d]
     last = float(c["steps"][-1])
     measured = p <= last
@@ -299,7 +308,7 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
 
 def render_key() -> str:
     """The figure's legend as HTML (a matplotlib legend costs more to draw than the plot)."""
-    items = [f"<span style='color:{COLOURS[d]}'>&#9644;</span> {d}" for d in DOMAINS]
+    items = [f"<span style='color:{COLOURS[d]}'>&#9644;</span> {d}" for d in recorded_domains()]
     items += [
         "bold with dots: the chosen domain, its fit (dashed) and "
         f"{BAND[0]}-{BAND[1]}% bootstrap band (shaded)",
@@ -419,11 +428,13 @@ def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None
 
 def build(*, quick: bool = False) -> dict[str, Any]:
     """Every run of the grid (the artifact); ``quick`` runs one cell for a few steps."""
-    cells = [(d, b, g) for d in DOMAINS for b, _ in BASELINES for g in GROUP_SIZES]
+    from reasonlab import zoo
+
+    taught = zoo.recipe("base").config["sft"]["domains"]
+    domains = [d for d in DOMAINS if d in taught]
+    cells = [(d, b, g) for d in domains for b, _ in BASELINES for g in GROUP_SIZES]
     if quick:
-        cells = [("math", "group_std", 2)]
+        cells = [(domains[0], "group_std", 2)]
     runs = {f"{d}/{b}/{g}": run(d, b, g, steps=8 if quick else None) for d, b, g in cells}
-    return {
-        "run": {k: list(v) if isinstance(v, tuple) else v for k, v in RUN.items()},
-        "runs": runs,
-    }
+    meta = {k: list(v) if isinstance(v, tuple) else v for k, v in RUN.items()}
+    return {"run": meta | {"domains": domains}, "runs": runs}
