@@ -114,8 +114,8 @@ QUESTIONS: tuple[Question, ...] = (
             "0/1 reward and no baseline; TRICE (2023) then added a baseline, and RLVR methods such "
             "as GRPO sample, score and update in one loop."
         ),
-        section="From STaR to RLVR",
-        link="03_star_to_rlvr.ipynb",
+        section="Filtering plus cross-entropy is REINFORCE",
+        link="03_star_to_rlvr.ipynb#filtering-plus-cross-entropy-is-reinforce",
     ),
     Question(
         prompt="Why did OpenAI o1 and DeepSeek R1 put inference-time scaling in the spotlight?",
