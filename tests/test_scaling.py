@@ -110,6 +110,26 @@ def test_pass_at_k_properties(nc):
     assert values[-1] == float(c > 0)  # pass@n: did any sample get it?
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))))
+def test_pass_at_k_curve_is_pass_at_k_for_every_k(nc):
+    n, c = nc
+    ks = sorted({1, n, (n + 1) // 2, max(1, n // 3)})
+    np.testing.assert_allclose(
+        scaling.pass_at_k_curve(n, c, ks), [scaling.pass_at_k(n, c, k) for k in ks], atol=1e-14
+    )
+
+
+def test_binomial_table():
+    table = scaling.binomials(60)
+    for a in range(61):
+        for b in range(61):
+            assert table[a, b] == pytest.approx(math.comb(a, b), rel=1e-14)
+    assert table[56, 28] == math.comb(56, 28)  # exact while it fits in 53 bits
+    with pytest.raises(ValueError, match="limited to n <="):
+        scaling.binomials(scaling.MAX_SAMPLES + 1)
+
+
 @pytest.mark.parametrize(
     ("args", "error", "match"),
     [

@@ -15,6 +15,7 @@ appears first", which is what :func:`majority_vote` does by default.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Hashable, Sequence
@@ -66,6 +67,38 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:  # every k-subset contains a correct sample
         return 1.0
     all_wrong = float(np.prod(1.0 - k / np.arange(n - c + 1, n + 1, dtype=np.float64)))
+    return 1.0 - all_wrong
+
+
+@functools.lru_cache(maxsize=8)
+def binomials(n: int) -> np.ndarray:
+    """Table of C(a, b) for 0 <= a, b <= n as float64 (Pascal's rule), shape (n + 1, n + 1).
+
+    Exact while the entries fit in 53 bits (n <= 56); beyond that each entry carries a relative
+    rounding error of order n * 1e-16, far below any sampling error. Cached; do not modify.
+    """
+    n = _check_int("n", n, 0)
+    if n > MAX_SAMPLES:
+        raise ValueError(f"binomial table limited to n <= {MAX_SAMPLES}, got {n}")
+    table = np.zeros((n + 1, n + 1))
+    table[:, 0] = 1.0
+    for a in range(1, n + 1):
+        table[a, 1 : a + 1] = table[a - 1, :a] + table[a - 1, 1 : a + 1]
+    table.setflags(write=False)
+    return table
+
+
+def pass_at_k_curve(n: int, c: int, ks: Sequence[int]) -> np.ndarray:
+    """:func:`pass_at_k` for several k at once (same product form), shape (len(ks),)."""
+    n = _check_int("n", n, 1)
+    c = _check_int("c", c, 0)
+    if c > n:
+        raise ValueError(f"c (correct samples) must be <= n (samples), got c={c}, n={n}")
+    k = np.array([_check_int("k", k, 1) for k in ks], dtype=np.float64)
+    if (k > n).any():
+        raise ValueError(f"every k must be <= n = {n} samples, got ks={list(ks)}")
+    i = np.arange(n - c + 1, n + 1, dtype=np.float64)  # (c,)
+    all_wrong = np.prod(np.clip(1.0 - k[:, None] / i[None, :], 0.0, None), axis=1)
     return 1.0 - all_wrong
 
 
@@ -177,7 +210,9 @@ def majority_at_k_exact(
     others = [m for i, m in enumerate(counts) if i != g]
     k_max = max(ks)
     size = k_max + 1
-    totals = np.array([float(math.comb(n, k)) for k in ks])
+    comb = binomials(n)
+    totals = comb[n, ks]
+    ks_arr = np.array(ks)
     for t in range(1, min(m_gold, k_max) + 1):
         rivals = [m for m in others if m >= t]
         free = n - m_gold - sum(rivals)  # None samples and answers that cannot reach t votes
@@ -186,23 +221,20 @@ def majority_at_k_exact(
         poly = np.zeros((size, len(rivals) + 1))
         poly[0, 0] = 1.0
         for m in rivals:
-            below = np.array([float(math.comb(m, x)) for x in range(t)])
+            below = comb[m, :t]
             new = np.zeros_like(poly)
             for x, w in enumerate(below):  # rival takes x < t votes: no tie
                 new[x:] += w * poly[: size - x]
             if t < size:  # rival takes exactly t votes: one more tie
-                new[t:, 1:] += math.comb(m, t) * poly[: size - t, :-1]
+                new[t:, 1:] += comb[m, t] * poly[: size - t, :-1]
             poly = new
         # Each tie configuration with j rivals at t wins with probability 1 / (j + 1).
         by_votes = poly @ (1.0 / np.arange(1, len(rivals) + 2))  # (size,)
-        ways_gold = float(math.comb(m_gold, t))
-        for i, k in enumerate(ks):
-            rest = k - t  # samples not given to gold
-            if rest < 0:
-                continue
-            s = np.arange(0, rest + 1)
-            free_ways = np.array([float(math.comb(free, rest - x)) for x in s])
-            out[i] += ways_gold * float(by_votes[s] @ free_ways)
+        # with_free[r]: ways to give r samples to the rivals and the free pool together
+        with_free = np.convolve(by_votes, comb[free, :size])[:size]
+        rest = ks_arr - t  # samples not given to gold
+        use = rest >= 0
+        out[use] += comb[m_gold, t] * with_free[rest[use]]
     return out / totals
 
 
@@ -339,14 +371,9 @@ def best_of_n_at_k(
     size = np.bincount(inverse, minlength=len(levels))
     right = np.bincount(inverse, weights=ok, minlength=len(levels))
     below = np.concatenate([[0], np.cumsum(size)[:-1]])
-    out = np.zeros(len(ks))
-    for i, k in enumerate(ks):
-        total = math.comb(n, k)
-        for lg, mg, rg in zip(below, size, right, strict=True):
-            if rg == 0:
-                continue
-            ways = math.comb(int(lg + mg), k) - math.comb(int(lg), k)
-            out[i] += ways / total * rg / mg
+    comb = binomials(n)[:, ks]  # (n + 1, len(ks))
+    ways = comb[below + size] - comb[below]  # (levels, len(ks)) subsets whose best is in g
+    out = (right / size) @ ways / comb[n]
     return out
 
 
@@ -422,6 +449,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "MAX_SAMPLES",
     "best_of_n",
+    "binomials",
+    "pass_at_k_curve",
     "best_of_n_at_k",
     "cost",
     "majority_at_k",

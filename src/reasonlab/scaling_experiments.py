@@ -36,7 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from reasonlab.scaling import _check_int, best_of_n_at_k, majority_at_k_per_problem, pass_at_k
+from reasonlab.scaling import (
+    _check_int,
+    best_of_n_at_k,
+    binomials,
+    majority_at_k_per_problem,
+    pass_at_k_curve,
+)
 
 #: The vote key of every answer the verifier accepted. Using one key for all of them makes the
 #: vote agree with the verifier even when two correct answers are written differently.
@@ -250,12 +256,11 @@ def expected_max_at_k(values: np.ndarray, ks: Sequence[int]) -> np.ndarray:
         Array of shape (len(ks),).
     """
     x = np.sort(np.asarray(values, dtype=np.float64))
-    n = len(x)
-    out = np.zeros(len(ks))
-    for j, k in enumerate(ks):
-        weights = np.array([math.comb(i, k - 1) for i in range(n)], dtype=np.float64)
-        out[j] = float(weights @ x) / math.comb(n, k)
-    return out
+    comb = binomials(len(x))
+    ks = list(ks)
+    # weights[j, i] = C(i, k_j - 1) / C(n, k_j): sample i (0-based, ascending) is the maximum
+    weights = comb[: len(x), [k - 1 for k in ks]].T / comb[len(x), ks][:, None]
+    return weights @ x
 
 
 def sequential_at_k(
@@ -272,19 +277,18 @@ def sequential_at_k(
     """
     ok = np.asarray(correct, dtype=bool)
     tok = np.asarray(tokens, dtype=np.float64)
-    n = len(ok)
-    wrong = int((~ok).sum())
-    others_wrong = wrong - (~ok).astype(int)  # (n,) w_i
-    k_max = max(ks)
-    # paid[j]: expected tokens of attempt j+1, summed over which sample it is
-    paid = np.zeros(k_max)
-    for j in range(k_max):
-        reach = np.array([math.comb(int(w), j) for w in others_wrong], dtype=np.float64)
-        paid[j] = float(reach @ tok) / (n * math.comb(n - 1, j))
+    n, c = len(ok), int(ok.sum())
+    wrong = n - c
+    ks = list(ks)
+    comb = binomials(n)
+    j = np.arange(max(ks))  # attempt j + 1 is paid for if the j attempts before it failed
+    # w_i is `wrong` for a correct sample i and `wrong - 1` for a wrong one.
+    reach_right = comb[wrong, j] if wrong >= 0 else np.zeros(len(j))
+    reach_wrong = comb[wrong - 1, j] if wrong >= 1 else np.zeros(len(j))
+    paid = (reach_right * tok[ok].sum() + reach_wrong * tok[~ok].sum()) / (n * comb[n - 1, j])
     spent = np.cumsum(paid)
-    c = int(ok.sum())
-    accuracy = np.array([pass_at_k(n, c, k) for k in ks])
-    return accuracy, np.array([spent[k - 1] for k in ks])
+    accuracy = pass_at_k_curve(n, c, ks)
+    return accuracy, spent[[k - 1 for k in ks]]
 
 
 def _mean_se(per_problem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -302,8 +306,8 @@ def curves(samples: Samples, ks: Sequence[int], *, name: str = "") -> list[dict[
         raise ValueError(f"every k must be <= num_samples = {n}, got ks={ks}")
     gold = [GOLD] * samples.num_problems
     per: dict[str, np.ndarray] = {
-        "pass_at_k": np.array(
-            [[pass_at_k(n, int(c), k) for k in ks] for c in samples.correct.sum(axis=1)]
+        "pass_at_k": np.stack(
+            [pass_at_k_curve(n, int(c), ks) for c in samples.correct.sum(axis=1)]
         ),
         "majority_at_k": majority_at_k_per_problem(samples.answers, gold, ks),
         "best_of_k/confidence": np.stack(
