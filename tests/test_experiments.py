@@ -1,0 +1,230 @@
+"""Experiments: STaR's gradient is REINFORCE's, the tables say what they claim, the shipped runs
+are what the code produces (a cheap slice is re-run), stale results are refused, figures draw."""
+
+import json
+import math
+import shutil
+
+import matplotlib
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+from reasonlab import experiment_plots as ep  # noqa: E402
+from reasonlab import experiments as ex  # noqa: E402
+from reasonlab import tasks, zoo  # noqa: E402
+from reasonlab.rl import BASELINES, train_rlvr  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base():
+    return zoo.load("base")
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return ex.held_out_problems(80, seed=0)
+
+
+def test_star_gradient_is_reinforce_up_to_its_factor(base):
+    g = ex.star_reinforce_gradients(base, tasks.make("math", 12, seed=3), seed=3)
+    assert 0 < g["n_success"] < g["n"]  # both successes and failures in the batch
+    assert torch.allclose(g["grad_star"], g["scale"] * g["grad_reinforce"], atol=1e-6)
+    # The check can fail: without the factor, or with a baseline, the gradients differ.
+    assert not torch.allclose(g["grad_star"], g["grad_reinforce"], atol=1e-6)
+    assert g["scale"] == pytest.approx(g["n"] / g["n_success"])
+
+
+def test_star_gradient_refuses_a_batch_without_success(base):
+    hard = [p for p in ex.held_out_problems(40) if p.difficulty == 4][:2]
+    with pytest.raises(ValueError, match="no verified success"):
+        ex.star_reinforce_gradients(base, hard, num_samples=1, seed=1)
+
+
+def test_base_thinks_rarely_but_thinking_pays_on_hard_problems(base, held_out):
+    table = ex.behaviour_by_difficulty(base, held_out, num_samples=4, seed=0)
+    assert [r["difficulty"] for r in table] == [1, 2, 3, 4, "all"]
+    overall = table[-1]
+    assert overall["think/usage"] < 0.5  # thinking is a minority habit of the base policy
+    for r in table[2:4]:  # 3 and 4 digits
+        assert r["pass_rate/think"] > r["pass_rate/direct"] + 0.2
+    assert overall["n/think"] + overall["n/direct"] == len(held_out) * 4
+    mixed = (overall["n/think"] * overall["pass_rate/think"]) + (
+        overall["n/direct"] * overall["pass_rate/direct"]
+    )
+    assert mixed / (len(held_out) * 4) == pytest.approx(overall["pass_rate"])
+    # Same seed, same table.
+    assert ex.behaviour_by_difficulty(base, held_out, num_samples=4, seed=0) == table
+
+
+def test_running_mean_pushes_hard_problems_down_group_does_not(base, held_out):
+    table = ex.advantage_by_difficulty(base, held_out, baselines=("ema", "group"), seed=0)
+    ema = {r["difficulty"]: r for r in table if r["baseline"] == "ema"}
+    group = {r["difficulty"]: r for r in table if r["baseline"] == "group"}
+    assert ema[4]["adv/mean"] < 0 < ema[1]["adv/mean"]
+    assert ema[4]["frac_negative"] > 0.5
+    for d in (1, 2, 3, 4):  # leave-one-out centres every prompt: no net push per difficulty
+        assert abs(group[d]["adv/mean"]) < 1e-6
+    # On hard problems the group baseline rewards thinking relative to answering directly.
+    assert group[4]["adv/think"] > group[4]["adv/direct"]
+    with pytest.raises(ValueError, match="learned"):
+        ex.advantage_by_difficulty(base, held_out[:4], baselines=("critic",))
+
+
+def test_gradient_variance_table(base):
+    probs = ex.train_problems()
+    kw = dict(num_batches=3, prompts_per_step=4, num_samples=4, value_samples=4, seed=0)
+    table = ex.gradient_variance(base, probs, **kw)
+    assert [r["baseline"] for r in table] == list(BASELINES)
+    rows = {r["baseline"]: r for r in table}
+    for r in table:
+        assert r["var/total"] > 0 and r["mean_norm"] > 0
+        assert r["snr"] == pytest.approx(r["mean_norm"] ** 2 / r["var/total"])
+        assert -1 <= r["cos_to_mean"] <= 1
+    # Group baselines zero every advantage of a group without signal, and GRPO's z-score only
+    # rescales the leave-one-out advantages: same zeros.
+    assert rows["group"]["frac_zero_adv"] == rows["group_std"]["frac_zero_adv"] > 0
+    assert rows["ema"]["frac_zero_adv"] < rows["group"]["frac_zero_adv"]
+    assert ex.gradient_variance(base, probs, **kw) == table
+    with pytest.raises(ValueError, match="num_batches"):
+        ex.gradient_variance(base, probs, num_batches=1)
+    with pytest.raises(ValueError, match="unknown baseline"):
+        ex.gradient_variance(base, probs, baselines=("median",), num_batches=2)
+
+
+def test_filter_by_difficulty_keeps_prompts_with_signal(base):
+    probs = tasks.make("math", 40, seed=5)
+    kept, summary = ex.filter_by_difficulty(base, probs, num_samples=4, seed=2)
+    assert summary["kept"] + summary["always"] + summary["never"] == summary["total"] == 40
+    assert summary["kept"] == len(kept) > 0
+    assert summary["always"] > 0 and summary["never"] > 0
+    # Re-sampling with the same seed: every kept prompt has a mixed group.
+    out = base.sample([p.prompt for p in probs], num_samples=4, seed=2)
+    rows = [p for p in probs for _ in range(4)]
+    r = torch.tensor(tasks.rewards(rows, out.completions)).view(40, 4).mean(1)
+    mixed = [p for p, x in zip(probs, r.tolist(), strict=True) if 0 < x < 1]
+    assert kept == mixed
+    with pytest.raises(ValueError, match="low < high"):
+        ex.filter_by_difficulty(base, probs, low=0.5, high=0.5)
+
+
+def test_self_checks_rows(base, held_out):
+    table = ex.self_checks({"base": base}, held_out[:40], num_samples=2, seed=0)
+    (row,) = table
+    assert row["policy"] == "base"
+    assert 0 <= row["think/usage"] <= 1 and 0 <= row["pass_rate"] <= 1
+    assert row["steps"] > 0
+
+
+def test_tables_and_errors():
+    runs = {"a": [{"step": 0, "x": 1.0}, {"step": 1, "x": 2.0}], "b": [{"step": 1, "x": 3.0}]}
+    assert ex.final_table(runs, ["x"]) == [{"run": "a", "x": 2.0}, {"run": "b", "x": 3.0}]
+    with pytest.raises(KeyError, match="'y'"):
+        ex.final_table(runs, ["y"])
+    text = ex.format_table([{"k": "a", "v": 0.12345}, {"k": "bb", "v": float("nan")}], ["k", "v"])
+    assert text.splitlines() == [" k      v", " a  0.123", "bb    nan"]
+    with pytest.raises(KeyError, match="unknown run"):
+        ex.run_config("nope")
+    with pytest.raises(ValueError, match="unknown item"):
+        ex.build_item("nope")
+
+
+# ----------------------------------------------------------------------------- shipped results
+
+TRAIN_KEYS = ("reward/mean", "think/usage", "completion/mean_tokens", "frac_reward_zero_std")
+
+
+def test_shipped_results_load_and_cover_every_comparison():
+    res = ex.load_results()
+    assert set(res["runs"]) == set(ex.COMPARISONS)
+    steps = res["config"]["steps"]
+    for comp, runs in res["runs"].items():
+        for label, hist in runs.items():
+            assert [r["step"] for r in hist] == list(range(steps + 1)), (comp, label)
+    assert [r["baseline"] for r in res["tables"]["gradient_variance"]] == list(BASELINES)
+    assert res["runs"]["baselines"]["group"] == zoo.history("rlvr")
+
+
+@pytest.mark.parametrize("name", ["cost=0.01", "difficulty-filtered"])
+def test_shipped_run_is_reproduced_by_a_short_rerun(name):
+    """The first updates of a shipped run, re-run now, match what is shipped."""
+    shipped = json.loads(ex.results_path(name).read_text())
+    cfg = ex.run_config(name)
+    problems = ex.train_problems()
+    if name == "difficulty-filtered":
+        problems, summary = ex.filter_by_difficulty(zoo.load("base"), problems[:1000], seed=0)
+        assert summary == shipped["difficulty_filter"]
+    from dataclasses import replace
+
+    short = replace(cfg, steps=3, eval_size=cfg.eval_size)
+    hist = train_rlvr(zoo.load("base"), problems, short, progress=False)
+    ref = shipped["history"]
+    assert ex._eval_row(hist[0]) == ex._eval_row(ref[0])
+    for new, old in zip(hist[1:], ref[1:4], strict=True):
+        for k in TRAIN_KEYS:
+            assert new[k] == pytest.approx(old[k], abs=1e-9), (name, new["step"], k)
+        assert new["loss"] == pytest.approx(old["loss"], rel=1e-5, abs=1e-7)
+
+
+def test_stale_results_are_refused(tmp_path):
+    for name in [*ex.RUNS, *ex.TABLES]:
+        shutil.copy(ex.results_path(name), tmp_path)
+    ex.load_results(tmp_path)  # a faithful copy loads
+    path = ex.results_path("ema", tmp_path)
+    data = json.loads(path.read_text())
+    data["meta"]["base_key"] = "0" * 12
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="rebuild"):
+        ex.load_results(tmp_path)
+    data["meta"]["base_key"] = zoo.key("base")
+    data["history"][0]["pass_rate/greedy"] += 0.01  # a run that started from other weights
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="rebuild"):
+        ex.load_results(tmp_path)
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match="build ema"):
+        ex.load_results(tmp_path)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _hist(n=3, v=0.5):
+    rows = []
+    for s in range(n):
+        row = {"step": s, "eval_step": s, "pass_rate/greedy": v + 0.1 * s, "think/usage": v}
+        row.update({f"pass_rate/greedy/d{d}": v / d for d in (1, 2, 3, 4)})
+        rows.append(row)
+    return rows
+
+
+def test_figures_draw_what_they_are_given():
+    runs = {"a": _hist(), "b": _hist(v=0.2)}
+    fig = ep.plot_runs_panels(runs, ["pass_rate/greedy", "think/usage", "pass_rate/greedy/d4"])
+    assert len(fig.axes) == 4  # three panels and one switched off
+    assert [len(ax.lines) for ax in fig.axes[:3]] == [2, 2, 2]
+    assert fig.axes[0].lines[1].get_ydata().tolist() == pytest.approx([0.2, 0.3, 0.4])
+    with pytest.raises(KeyError, match="never logged"):
+        ep.plot_runs_panels(runs, ["kl"])
+    fig = ep.plot_difficulty_panels(runs)
+    assert [len(ax.lines) for ax in fig.axes] == [4, 4]
+    table = [
+        {"baseline": b, "var/total": v, "snr": 1 / v} for b, v in (("none", 2.0), ("group", 1.0))
+    ]
+    fig = ep.plot_gradient_variance(table)
+    assert [p.get_height() for p in fig.axes[0].patches] == [2.0, 1.0]
+    beh = [
+        {"difficulty": d, "think/usage": 0.1 * d, "pass_rate/think": 0.9, "pass_rate/direct": 0.5}
+        for d in (1, 2)
+    ] + [{"difficulty": "all", "think/usage": 0.15, "pass_rate/think": 0.9}]
+    fig = ep.plot_behaviour({"base": beh, "rl": beh})
+    assert len(fig.axes[0].patches) == 4 and len(fig.axes[1].patches) == 8
+    adv = [
+        {"baseline": b, "difficulty": d, "adv/think": 0.1, "adv/direct": -0.1}
+        for b in ("ema", "group")
+        for d in (1, 2)
+    ]
+    fig = ep.plot_advantages(adv)
+    assert len(fig.axes) == 2 and all(len(ax.patches) == 4 for ax in fig.axes)
+    assert not math.isnan(fig.axes[0].patches[0].get_height())
