@@ -38,6 +38,10 @@ class ModelConfig:
     max_new_tokens: int = 96  #: default completion budget of ``sample``
 
 
+#: The key/value cache grows by this many positions at a time (most completions are short).
+CACHE_CHUNK = 32
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -366,8 +370,8 @@ class Policy:
         h_dim = cfg.n_embd // cfg.n_head
         caches = [
             (
-                torch.zeros(b, cfg.n_head, p_len + budget, h_dim),
-                torch.zeros(b, cfg.n_head, p_len + budget, h_dim),
+                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim),
+                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim),
             )
             for _ in range(cfg.n_layer)
         ]
@@ -438,6 +442,15 @@ class Policy:
                 step_bias = step_bias[keep]
             # One new column: this row's next position; it may see every valid key so far.
             col = p_len + t
+            if col >= caches[0][0].shape[2]:  # the cache grows in chunks, as rows get longer
+                grow = min(CACHE_CHUNK, p_len + budget - col)
+                caches = [
+                    (
+                        torch.cat([k, k.new_zeros(*k.shape[:2], grow, h_dim)], 2),
+                        torch.cat([v, v.new_zeros(*v.shape[:2], grow, h_dim)], 2),
+                    )
+                    for k, v in caches
+                ]
             step_bias[:, :, :, col] = 0.0
             step_mask = step_bias[:, :, :, : col + 1]  # (b, 1, 1, S): 0 = visible, -inf = pad
             logits = self.model(nxt[:, None], next_pos[:, None], step_mask, caches, col)[:, -1]
