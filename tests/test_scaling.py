@@ -560,6 +560,8 @@ def test_cheapest_and_frontier():
         {"k": 16, "tokens/total": 160.0, "acc": 0.72},  # dearer, no better
     ]
     assert [r["k"] for r in scaling.frontier(rows, metric="acc")] == [1, 8]
+    assert [r["k"] for r in scaling.frontier(rows, metric="acc", min_gain=0.21)] == [1, 8]
+    assert [r["k"] for r in scaling.frontier(rows, metric="acc", min_gain=0.22)] == [1]
     assert scaling.cheapest(rows, metric="acc", target=0.6)["k"] == 8
     assert scaling.cheapest(rows, metric="acc", target=0.5)["k"] == 1
     assert scaling.cheapest(rows, metric="acc", target=0.9) is None
@@ -589,3 +591,51 @@ def test_sweep_reads_the_real_policy_output(math_problems):
             if "<think>" in c:  # at most 2 tokens inside the think block
                 inside = c.split("<think>", 1)[1].split("</think>", 1)[0]
                 assert len(policy.tokenizer.encode(inside)) <= 2
+
+
+def test_plots_draw_sweep_tables(math_problems):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from reasonlab import scaling_plots
+
+    policy = StandInPolicy()
+    rows = scaling.sweep(policy, math_problems[:20], ks=[1, 2, 4], budgets=[0, 8, None], seed=0)
+    fig = scaling_plots.plot_k_curves({"toy": rows}, budget="think <= 8")
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("k, samples") and "accuracy" in ax.get_ylabel()
+    assert len(ax.get_legend().get_texts()) == 2  # pass@k and majority@k of one policy
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
+    fig2 = scaling_plots.plot_budgets({"toy": rows}, k=2)
+    assert [t.get_text() for t in fig2.axes[0].get_xticklabels()] == ["0", "8", "none"]
+    line = fig2.axes[1].get_lines()[0]
+    assert list(line.get_ydata()) == [r["tokens_per_answer"] for r in rows if r["k"] == 2]
+    fig3 = scaling_plots.plot_compute_matched({"a": ([1, 10], [0.2, 0.4])}, target=0.3)
+    assert fig3.axes[0].get_xscale() == "log"
+    with pytest.raises(ValueError, match="no rows match"):
+        scaling_plots.plot_k_curves({"toy": rows}, budget="think <= 99")
+    plt.close("all")
+
+
+@pytest.mark.slow
+def test_scaling_facts_of_the_zoo_policies():
+    # The chapter's claims, on the shipped checkpoints (hard problems, where they differ most).
+    import reasonlab as rl
+
+    problems = rl.tasks.make("math", 60, difficulty=(3, 4), seed=1, split="test")
+    rows = {
+        name: scaling.sweep(
+            rl.zoo.load(name), problems, ks=[1, 8], budgets=[None, 8], seed=0, name=name
+        )
+        for name in ("base", "rlvr")
+    }
+    (b1, b8, _, _), (r1, r8, r1_capped, _) = rows["base"], rows["rlvr"]
+    assert (r1["k"], r1_capped["budget"]) == (1, "think <= 8")
+    assert r1["pass_at_k"] > b1["pass_at_k"] + 0.3  # RL raises pass@1
+    assert r1["think/usage"] > 0.9 > b1["think/usage"]  # by thinking
+    assert r1_capped["pass_at_k"] < r1["pass_at_k"] - 0.3  # so cutting the chain hurts
+    assert b8["majority_at_k"] > b1["majority_at_k"] + 0.1  # voting helps the base policy
+    assert r1["answers/distinct"] < b1["answers/distinct"]  # RL answers are narrower
+    assert r8["pass_at_k"] >= r8["majority_at_k"] and b8["pass_at_k"] >= b8["majority_at_k"]

@@ -483,16 +483,29 @@ def cheapest(
 
 
 def frontier(
-    rows: Sequence[dict[str, Any]], *, metric: str, by: str = "tokens/total"
+    rows: Sequence[dict[str, Any]],
+    *,
+    metric: str,
+    by: str = "tokens/total",
+    min_gain: float = 0.0,
 ) -> list[dict[str, Any]]:
     """The accuracy-cost frontier: rows no other row beats on both ``by`` (lower) and ``metric``.
 
+    Args:
+        rows: table rows.
+        metric: the accuracy column (higher is better).
+        by: the cost column (lower is better).
+        min_gain: a row joins only if it beats the previous frontier row by more than this;
+            set it near the standard error to keep noise-level steps off the frontier.
+
     Returns:
-        Those rows, cheapest first; each is strictly more accurate than the one before.
+        Those rows, cheapest first; each is more accurate than the one before by > ``min_gain``.
     """
+    if min_gain < 0:
+        raise ValueError(f"min_gain must be >= 0, got {min_gain}")
     best: list[dict[str, Any]] = []
     for row in sorted(rows, key=lambda r: (r[by], -r[metric])):
-        if not best or row[metric] > best[-1][metric]:
+        if not best or row[metric] > best[-1][metric] + min_gain:
             best.append(row)
     return best
 
