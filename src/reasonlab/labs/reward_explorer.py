@@ -329,7 +329,7 @@ def render_readout(data: dict[str, Any]) -> str:
         ("gain over the base policy", f"{data['gain']:+.2f}"),
         ("groups with no learning signal", "n/a" if zero is None else f"{zero:.0%}"),
         (
-            "fitted ceiling a + b",
+            "fitted ceiling min(1, a + b)",
             f"{data['fit']['ceiling']:.2f} (tau = {data['fit']['tau']:.0f} steps)",
         ),
     ]
