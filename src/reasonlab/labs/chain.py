@@ -380,23 +380,24 @@ def render(data: dict[str, Any]) -> str:
 # ----------------------------------------------------------------------------- widgets
 
 
+def panels() -> list:
+    """What the lab shows, live or static: the chain, the checkpoints' verdicts, the attempts."""
+    problem = ("domain", "difficulty")
+    return [
+        Panel(lambda p: render_chain(compute(p)), (*problem, "checkpoint", "step")),
+        Panel(lambda p: render_history(compute(p)), (*problem, "checkpoint")),
+        Panel(lambda p: render_attempts(compute(p)), (*problem, "checkpoint")),
+    ]
+
+
 def widget() -> Any:
-    """The live lab (needs a kernel)."""
-    return live(controls(), lambda params: render(compute(params)))
+    """The live lab (needs a kernel): every move redraws the one output area."""
+    return live(controls(), panels(), head=CSS)
 
 
 def static() -> Any:
     """The same lab for the book: every frame precomputed, picked in the browser."""
-    problem = ("domain", "difficulty")
-    return build_static(
-        controls(static=True),
-        head=CSS,
-        panels=[
-            Panel(lambda p: render_chain(compute(p)), (*problem, "checkpoint", "step")),
-            Panel(lambda p: render_history(compute(p)), (*problem, "checkpoint")),
-            Panel(lambda p: render_attempts(compute(p)), (*problem, "checkpoint")),
-        ],
-    )
+    return build_static(controls(static=True), panels(), head=CSS)
 
 
 # ----------------------------------------------------------------------------- build

@@ -248,19 +248,21 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
     fig = Figure(figsize=(7.2, 3.4))
     # A fixed layout, not "constrained": it renders twice as fast, which the static book needs.
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.91, wspace=0.28)
-    ax, az = fig.subplots(1, 2, width_ratios=(2.2, 1))
+    gs = fig.add_gridspec(1, 2, width_ratios=(2.2, 1))
+    ax = fig.add_subplot(gs[0])
     ax.set_xscale("symlog", linthresh=10)
     ax.set_xlim(0, max(PASSES))
-    for a in (ax, az):
-        a.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
     if layer in ("all", "marker"):
         ax.axvline(data["passes"], color="crimson", lw=1.5)
         ax.plot([data["passes"]], [data["pass_rate"]], "*", ms=14, color="crimson", mec="black")
     if layer == "marker":
+        # Same grid, so the same place on the page; the right-hand panel is not even made.
         fig.patch.set_alpha(0)
         ax.set_axis_off()
-        az.set_axis_off()
         return fig
+    az = fig.add_subplot(gs[1])
+    az.set_ylim(-0.02, 1.02)
     for dom, c in data["curves"].items():
         chosen = dom == data["domain"]
         ax.plot(
@@ -343,27 +345,29 @@ def render(data: dict[str, Any]) -> tuple[Any, str]:
 # ----------------------------------------------------------------------------- widgets
 
 
+def panels() -> list:
+    """What the lab shows, live or static: the figure (base + passes marker) and read-outs."""
+    names = ("domain", "baseline", "group_size")
+    return [
+        Layers(
+            (
+                Panel(lambda p: render_figure(compute(p), "base"), names),
+                Panel(lambda p: render_figure(compute(p), "marker"), (*names, "passes")),
+            )
+        ),
+        Panel(lambda p: render_key()),
+        Panel(lambda p: render_readout(compute(p)), (*names, "passes")),
+    ]
+
+
 def widget() -> Any:
-    """The live lab (needs a kernel)."""
-    return live(controls(), lambda params: render(compute(params)))
+    """The live lab (needs a kernel): every move redraws the one output area."""
+    return live(controls(), panels())
 
 
 def static() -> Any:
     """The same lab for the book, precomputed over every control value."""
-    names = ("domain", "baseline", "group_size")
-    return build_static(
-        controls(static=True),
-        [
-            Layers(
-                (
-                    Panel(lambda p: render_figure(compute(p), "base"), names),
-                    Panel(lambda p: render_figure(compute(p), "marker"), (*names, "passes")),
-                )
-            ),
-            Panel(lambda p: render_key()),
-            Panel(lambda p: render_readout(compute(p)), (*names, "passes")),
-        ],
-    )
+    return build_static(controls(static=True), panels())
 
 
 # ----------------------------------------------------------------------------- build

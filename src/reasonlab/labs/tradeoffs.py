@@ -313,31 +313,31 @@ def render(data: dict[str, Any]) -> tuple[Any, str]:
 # ----------------------------------------------------------------------------- widgets
 
 
+def panels() -> list:
+    """What the lab shows, live or static: the figure (base + choice marker) and read-outs."""
+    choice = ("policy", "aggregation", "budget", "k")
+    return [
+        Layers(
+            (
+                Panel(lambda p: render_figure(compute(p), "base"), ("policy", "aggregation")),
+                Panel(lambda p: render_figure(compute(p), "marker"), choice),
+            )
+        ),
+        Panel(lambda p: render_key()),
+        Panel(lambda p: render_accuracy(compute(p)), choice),
+        Panel(lambda p: render_cost(compute(p)), ("policy", "budget", "k", "price")),
+        Panel(lambda p: render_latency(compute(p)), ("policy", "budget", "k", "mode", "speed")),
+    ]
+
+
 def widget() -> Any:
-    """The live lab (needs a kernel): every control redraws the one output area."""
-    return live(controls(), lambda params: render(compute(params)))
+    """The live lab (needs a kernel): every move redraws the one output area."""
+    return live(controls(), panels())
 
 
 def static() -> Any:
     """The same lab for the book: frames precomputed, picked in the browser (no kernel)."""
-    return build_static(
-        controls(static=True),
-        [
-            Layers(
-                (
-                    Panel(lambda p: render_figure(compute(p), "base"), ("policy", "aggregation")),
-                    Panel(
-                        lambda p: render_figure(compute(p), "marker"),
-                        ("policy", "aggregation", "budget", "k"),
-                    ),
-                )
-            ),
-            Panel(lambda p: render_key()),
-            Panel(lambda p: render_accuracy(compute(p)), ("policy", "aggregation", "budget", "k")),
-            Panel(lambda p: render_cost(compute(p)), ("policy", "budget", "k", "price")),
-            Panel(lambda p: render_latency(compute(p)), ("policy", "budget", "k", "mode", "speed")),
-        ],
-    )
+    return build_static(controls(static=True), panels())
 
 
 # ----------------------------------------------------------------------------- build
