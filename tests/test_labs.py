@@ -414,3 +414,20 @@ def test_reward_explorer_artifact_matches_a_rerun_of_one_cell():
     for key, points in fresh.items():
         # The quick run is the same run stopped early: its evaluations are a prefix.
         assert stored[key][: len(points)] == points, key
+
+
+def test_live_view_shows_the_frames_of_the_current_params_and_reuses_them():
+    calls = []
+
+    def render(p):
+        calls.append(dict(p))
+        return f"<i>{p['a']}</i>"
+
+    panels = [static.Layers((static.Panel(render, ("b",)), static.Panel(render, ("a", "b"))))]
+    view = static.LiveView(toy_controls(), panels, head="<style></style>")
+    assert len(calls) == 2  # the base layer of every b was drawn up front
+    html = view({"a": 3, "b": "y"})
+    assert html.startswith("<style></style>") and "display:grid" in html
+    assert 'data-frame="b=y"' in html and 'data-frame="a=3|b=y"' in html
+    assert len(calls) == 3  # only the overlay was new
+    assert view({"a": 3, "b": "y"}) == html and len(calls) == 3  # nothing drawn twice
