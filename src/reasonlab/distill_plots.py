@@ -27,7 +27,7 @@ _DIFFS = (1, 2, 3, 4)
 def plot_compare(rows: Rows, tutor: Mapping[str, Any], sizes: Sequence[str] = ()) -> Figure:
     """Greedy pass rate per difficulty: the tutor beside each arm, one panel per student size."""
     sizes = list(sizes) or sorted({r["size"] for r in rows}, key=lambda s: s != "quarter")
-    fig, axes = plt.subplots(1, len(sizes), figsize=(5.2 * len(sizes), 3.8), sharey=True)
+    fig, axes = plt.subplots(1, len(sizes), figsize=(4.6 * len(sizes) + 2.6, 3.8), sharey=True)
     axes = [axes] if len(sizes) == 1 else list(axes)
     bars = [("tutor", tutor)]
     for ax, size in zip(axes, sizes, strict=True):
@@ -50,7 +50,9 @@ def plot_compare(rows: Rows, tutor: Mapping[str, Any], sizes: Sequence[str] = ()
         ax.set_xlabel("difficulty (digits per operand)")
         ax.set_ylim(0, 1.05)
     axes[0].set_ylabel("held-out pass rate, greedy")
-    axes[-1].legend(fontsize=8, loc="lower left")
+    # One legend for both panels, to the right, so no bar hides behind it.
+    handles, labels = axes[-1].get_legend_handles_labels()
+    axes[-1].legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle("One compute budget, three ways to spend it")
     fig.tight_layout()
     return fig
@@ -100,7 +102,7 @@ def plot_budget(rows: Rows, tutor: Mapping[str, Any]) -> Figure:
     ax.set_xlabel("distillation compute (multiples of the student's RLVR run, FLOPs)")
     ax.set_ylabel("held-out pass rate, greedy")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     ax.set_title("How much distillation a student needs")
     fig.tight_layout()
     return fig
