@@ -594,11 +594,6 @@ def test_sweep_reads_the_real_policy_output(math_problems):
 
 
 def test_plots_draw_sweep_tables(math_problems):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from reasonlab import scaling_plots
 
     policy = StandInPolicy()
@@ -616,7 +611,6 @@ def test_plots_draw_sweep_tables(math_problems):
     assert fig3.axes[0].get_xscale() == "log"
     with pytest.raises(ValueError, match="no rows match"):
         scaling_plots.plot_k_curves({"toy": rows}, budget="think <= 99")
-    plt.close("all")
 
 
 @pytest.mark.slow

@@ -2,6 +2,8 @@
 
 Every function takes rows (lists of dicts with the keys documented in
 :mod:`reasonlab.scaling_experiments`) and returns a matplotlib Figure; none of them shows it.
+Figures are built without pyplot, so no global figure state is left behind: a notebook shows one
+by leaving it as a cell's value (or with ``display``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
+from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 Rows = Sequence[Mapping[str, Any]]
@@ -21,6 +24,7 @@ LABELS = {
     "best_of_k/confidence": "best-of-k by own log-prob",
 }
 _STYLES = {"pass_at_k": "-", "majority_at_k": "--", "best_of_k/confidence": ":"}
+_COLORS = colormaps["tab10"].colors  # one colour per policy
 
 
 def _select(rows: Rows, **where: Any) -> list[Mapping[str, Any]]:
@@ -30,7 +34,7 @@ def _select(rows: Rows, **where: Any) -> list[Mapping[str, Any]]:
     return out
 
 
-def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
+def _k_axis(ax: Axes, ks: Sequence[int]) -> None:
     ax.set_xscale("log", base=2)
     # Label the powers of two (and the ends) only: 32 labels on a log axis overlap.
     ticks = sorted({k for k in ks if k & (k - 1) == 0} | {min(ks), max(ks)})
@@ -53,8 +57,9 @@ def plot_k_curves(
         budget: which thinking budget's rows to draw (its ``budget`` label).
         title: figure title.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for color, (name, rows) in zip(plt.cm.tab10.colors, tables.items(), strict=False):
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for color, (name, rows) in zip(_COLORS, tables.items(), strict=False):
         sel = _select(rows, budget=budget)
         ks = [r["k"] for r in sel]
         for metric in metrics:
@@ -84,8 +89,9 @@ def plot_budgets(
 
     Rows with no cap are drawn at the right end, labelled "none".
     """
-    fig, (ax_acc, ax_tok) = plt.subplots(1, 2, figsize=(9.6, 3.8))
-    for color, (name, rows) in zip(plt.cm.tab10.colors, tables.items(), strict=False):
+    fig = Figure(figsize=(9.6, 3.8), layout="constrained")
+    ax_acc, ax_tok = fig.subplots(1, 2)
+    for color, (name, rows) in zip(_COLORS, tables.items(), strict=False):
         sel = [r for r in _select(rows, k=k) if r["min_think_tokens"] is None]
         capped = sorted((r for r in sel if r["max_think_tokens"] is not None), key=_cap)
         free = [r for r in sel if r["max_think_tokens"] is None]
@@ -115,7 +121,6 @@ def plot_budgets(
     ax_tok.set_ylabel("generated tokens per answer")
     ax_acc.set_title(title)
     ax_tok.set_title("What it costs")
-    fig.tight_layout()
     return fig
 
 
@@ -136,7 +141,8 @@ def plot_compute_matched(
         series: label -> (tokens per problem, accuracy), one point per k or attempt budget.
         target: if given, a horizontal line at this accuracy.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
     for label, (tokens, accuracy) in series.items():
         ax.plot(tokens, accuracy, marker="o", markersize=3, label=label)
     if target is not None:
@@ -145,12 +151,11 @@ def plot_compute_matched(
     return _accuracy_figure(fig, ax, xlabel, title)
 
 
-def _accuracy_figure(fig: Figure, ax: plt.Axes, xlabel: str, title: str) -> Figure:
+def _accuracy_figure(fig: Figure, ax: Axes, xlabel: str, title: str) -> Figure:
     """Label an accuracy plot the same way everywhere."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy (fraction of problems)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
     return fig
