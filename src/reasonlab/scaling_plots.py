@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -148,6 +149,10 @@ def plot_compute_matched(
     if target is not None:
         ax.axhline(target, color="grey", linewidth=0.8, linestyle="--", label=f"target {target}")
     ax.set_xscale("log")
+    # Plain numbers on the major ticks, none on the minor ones (they overlap on a short range).
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     return _accuracy_figure(fig, ax, xlabel, title)
 
 
