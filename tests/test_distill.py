@@ -199,6 +199,9 @@ def test_shipped_tables_are_complete_and_consistent():
     for key in ("pass_rate", "tokens_per_answer", "think/usage", "steps", "flops"):
         assert mix0[key] == twin[key], key
     assert [r["plain_share"] for r in results["mix"]] == list(cfg.mix_ratios)
+    for r in results["filter"]:  # each selection spent the filter budget, within one batch
+        target = results["filter_multiple"] * results["budget"]
+        assert target <= r["flops"] < target * 1.05
 
 
 def test_plots_draw_every_arm():

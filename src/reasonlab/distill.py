@@ -63,7 +63,9 @@ class DistillConfig:
     lr: float = 3e-3  #: constant AdamW learning rate of the cross-entropy arms
     #: budgets (multiples of the RLVR arm's FLOPs) at which the distilled student is measured
     distill_multiples: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-    sweep_multiple: float = 2.0  #: budget multiple of the mix and filter runs
+    sweep_multiple: float = 2.0  #: budget multiple of the mix runs
+    #: budget multiple of the filter runs (the last distill budget: the "all" run to compare with)
+    filter_multiple: float = 8.0
     eval_size: int = 400  #: held-out math problems, balanced over difficulty 1-4
     logic_eval_size: int = 200  #: held-out decimal comparisons (the plain-data domain)
     plain_pool: int = 20000  #: plain instruction examples per domain
@@ -550,8 +552,8 @@ def log_tutor_run(path: Path) -> tuple[Policy, list[dict], bool]:
 
 def load_results(data_dir: Path = DATA_DIR) -> dict:
     """Every shipped table as lists of rows: ``tutor``, ``compare``, ``mix``, ``filter``, plus
-    ``config`` (the :class:`DistillConfig` the comparison ran with) and ``budget`` (FLOPs of
-    the quarter student's RLVR arm)."""
+    ``config`` (the :class:`DistillConfig` the comparison ran with), ``budget`` (FLOPs of the
+    quarter student's RLVR arm) and the budget multiples the two sweeps ran at."""
     parts = {}
     for part in ("tutor", "compare-quarter", "compare-half", "mix", "filter", "budget-quarter"):
         path = data_dir / f"{part}.json"
@@ -569,6 +571,9 @@ def load_results(data_dir: Path = DATA_DIR) -> dict:
         "filter": parts["filter"]["rows"],
         "config": DistillConfig(**cfg),
         "budget": parts["budget-quarter"]["budget"],
+        # Each sweep records its own budget multiple (the parts may be rebuilt separately).
+        "mix_multiple": parts["mix"]["config"]["sweep_multiple"],
+        "filter_multiple": parts["filter"]["config"]["filter_multiple"],
     }
 
 
@@ -617,7 +622,8 @@ def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None)
         budget_file = out_dir / "budget-quarter.json"
         while not budget_file.exists():  # written by the quarter part once its RL arm is done
             time.sleep(10)
-        budget = cfg.sweep_multiple * json.loads(budget_file.read_text())["budget"]
+        multiple = cfg.sweep_multiple if part == "mix" else cfg.filter_multiple
+        budget = multiple * json.loads(budget_file.read_text())["budget"]
         fn = mix_sweep if part == "mix" else filter_case
         rows = fn(tutor_traces(out_dir / TRACES_FILE), budget, cfg)
         _write(out_dir / f"{part}.json", {"rows": rows, "budget": budget, **meta})
