@@ -228,3 +228,12 @@ def test_figures_draw_what_they_are_given():
     fig = ep.plot_advantages(adv)
     assert len(fig.axes) == 2 and all(len(ax.patches) == 4 for ax in fig.axes)
     assert not math.isnan(fig.axes[0].patches[0].get_height())
+
+
+def test_final_by_difficulty_bars_read_the_last_rows():
+    runs = {"a": _hist(), "b": _hist(v=0.2)}
+    fig = ep.plot_final_by_difficulty(runs, ["pass_rate/greedy"])
+    heights = [p.get_height() for p in fig.axes[0].patches]
+    assert heights == pytest.approx(
+        [0.5 / d for d in (1, 2, 3, 4)] + [0.2 / d for d in (1, 2, 3, 4)]
+    )

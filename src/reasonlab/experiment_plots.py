@@ -2,14 +2,14 @@
 
 Single-run curves live in :mod:`reasonlab.plotting`; this module adds the side-by-side views
 (small multiples: one panel per metric or per run) and the bar charts of the tables. Every
-function returns a Figure and never shows it.
+function returns a Figure and never shows it. Figures are built without pyplot, so a notebook
+shows each one once, as the cell's value (pyplot figures are also shown by the inline backend).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .plotting import LABELS, _series
@@ -38,7 +38,8 @@ def plot_runs_panels(
     if not keys:
         raise ValueError("plot_runs_panels needs at least one key")
     nrows = -(-len(keys) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
+    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, key in zip(axes.flat, keys, strict=False):
         for label, hist in runs.items():
             xs, ys = _series(hist, key, x)
@@ -54,7 +55,6 @@ def plot_runs_panels(
     axes.flat[0].legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
     return fig
 
 
@@ -69,9 +69,8 @@ def plot_difficulty_panels(
     """One panel per run, one line per difficulty: ``<prefix>/d<k>`` against the update step."""
     ncols = ncols or len(runs)
     nrows = -(-len(runs) // ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.0 * ncols, 2.8 * nrows), squeeze=False, sharey=True
-    )
+    fig = Figure(figsize=(max(3.2 * ncols, 5.6), 2.8 * nrows + 0.4), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     for ax, (label, hist) in zip(axes.flat, runs.items(), strict=False):
         for d in levels:
             xs, ys = _series(hist, f"{prefix}/d{d}")
@@ -85,7 +84,6 @@ def plot_difficulty_panels(
     axes[0, 0].set_ylabel(_label(prefix), fontsize=8)
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(title or f"{_label(prefix)} by difficulty", fontsize=11)
-    fig.tight_layout()
     return fig
 
 
@@ -106,7 +104,8 @@ def plot_behaviour(
     Args:
         tables: ``{policy label: experiments.behaviour_by_difficulty(...)}``.
     """
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    fig = Figure(figsize=(9.6, 3.6), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
     levels = [r["difficulty"] for r in next(iter(tables.values())) if r["difficulty"] != "all"]
     _bars(
         ax1,
@@ -132,13 +131,13 @@ def plot_behaviour(
     ax1.legend(fontsize=8)
     ax2.legend(fontsize=8)
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
     return fig
 
 
 def plot_gradient_variance(table: Sequence[Mapping], *, title: str | None = None) -> Figure:
     """Left: total variance of the gradient estimate per baseline; right: signal-to-noise."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.4))
+    fig = Figure(figsize=(9.6, 3.4), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
     names = [r["baseline"] for r in table]
     ax1.bar(names, [r["var/total"] for r in table], color="tab:red")
     ax1.set_yscale("log")
@@ -152,7 +151,6 @@ def plot_gradient_variance(table: Sequence[Mapping], *, title: str | None = None
     fig.suptitle(
         title or "Gradient noise of one batch, same samples for every baseline", fontsize=11
     )
-    fig.tight_layout()
     return fig
 
 
@@ -163,7 +161,8 @@ def plot_advantages(table: Sequence[Mapping], *, title: str | None = None) -> Fi
         table: rows of :func:`reasonlab.experiments.advantage_by_difficulty`.
     """
     baselines = list(dict.fromkeys(r["baseline"] for r in table))
-    fig, axes = plt.subplots(1, len(baselines), figsize=(4.4 * len(baselines), 3.3), sharey=True)
+    fig = Figure(figsize=(4.4 * len(baselines), 3.3), layout="constrained")
+    axes = fig.subplots(1, len(baselines), sharey=True)
     axes = [axes] if len(baselines) == 1 else list(axes)
     for ax, b in zip(axes, baselines, strict=True):
         rows = [r for r in table if r["baseline"] == b]
@@ -181,5 +180,29 @@ def plot_advantages(table: Sequence[Mapping], *, title: str | None = None) -> Fi
     axes[0].set_ylabel("mean advantage (push up > 0)")
     axes[0].legend(fontsize=8)
     fig.suptitle(title or "Where the update pushes, by difficulty", fontsize=11)
-    fig.tight_layout()
+    return fig
+
+
+def plot_final_by_difficulty(
+    runs: Mapping[str, Sequence[Mapping]],
+    prefixes: Sequence[str],
+    *,
+    levels: Sequence[int] = LEVELS,
+    title: str | None = None,
+) -> Figure:
+    """Grouped bars of ``<prefix>/d<k>`` from each run's last row, one panel per prefix."""
+    fig = Figure(figsize=(4.8 * len(prefixes), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(prefixes), squeeze=False)[0]
+    for ax, prefix in zip(axes, prefixes, strict=True):
+        series = {
+            label: [h[-1].get(f"{prefix}/d{d}", float("nan")) for d in levels]
+            for label, h in runs.items()
+        }
+        _bars(ax, list(levels), series)
+        ax.set_title(_label(prefix), fontsize=9)
+        ax.set_xlabel("difficulty (digits per operand)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(runs), fontsize=8)
+    fig.suptitle(title or "After training, by difficulty", fontsize=11)
     return fig
