@@ -194,7 +194,8 @@ def test_shipped_tables_are_complete_and_consistent():
     twin = next(
         r
         for r in rows
-        if (r["size"], r["arm"], r["budget_multiple"]) == ("quarter", "distill", cfg.sweep_multiple)
+        if (r["size"], r["arm"], r["budget_multiple"])
+        == ("quarter", "distill", results["mix_multiple"])
     )
     for key in ("pass_rate", "tokens_per_answer", "think/usage", "steps", "flops"):
         assert mix0[key] == twin[key], key

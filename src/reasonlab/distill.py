@@ -63,7 +63,7 @@ class DistillConfig:
     lr: float = 3e-3  #: constant AdamW learning rate of the cross-entropy arms
     #: budgets (multiples of the RLVR arm's FLOPs) at which the distilled student is measured
     distill_multiples: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-    sweep_multiple: float = 2.0  #: budget multiple of the mix runs
+    sweep_multiple: float = 8.0  #: budget multiple of the mix runs (the last distill budget)
     #: budget multiple of the filter runs (the last distill budget: the "all" run to compare with)
     filter_multiple: float = 8.0
     eval_size: int = 400  #: held-out math problems, balanced over difficulty 1-4
