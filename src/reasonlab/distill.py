@@ -564,6 +564,9 @@ def load_results(data_dir: Path = DATA_DIR) -> dict:
         k: tuple(v) if isinstance(v, list) else v
         for k, v in parts["compare-quarter"]["config"].items()
     }
+    # Each sweep records the budget multiple it ran at (the parts may be rebuilt separately).
+    cfg["sweep_multiple"] = parts["mix"]["config"]["sweep_multiple"]
+    cfg["filter_multiple"] = parts["filter"]["config"]["filter_multiple"]
     return {
         "tutor": parts["tutor"]["rows"],
         "compare": parts["compare-quarter"]["rows"] + parts["compare-half"]["rows"],
@@ -571,7 +574,6 @@ def load_results(data_dir: Path = DATA_DIR) -> dict:
         "filter": parts["filter"]["rows"],
         "config": DistillConfig(**cfg),
         "budget": parts["budget-quarter"]["budget"],
-        # Each sweep records its own budget multiple (the parts may be rebuilt separately).
         "mix_multiple": parts["mix"]["config"]["sweep_multiple"],
         "filter_multiple": parts["filter"]["config"]["filter_multiple"],
     }
