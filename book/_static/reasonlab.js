@@ -15,3 +15,25 @@
     };
   }
 })();
+
+// The widget manager typesets widget labels through MathJax 2's `MathJax.Hub.Queue`; the book
+// loads MathJax 3, which has no Hub. Without this shim, a page with both maths and HTML widgets
+// throws "Cannot read properties of undefined (reading 'Queue')". Route the call to MathJax 3.
+(function () {
+  function installHub() {
+    var mj = window.MathJax;
+    // Only once MathJax 3 itself has loaded (before that, window.MathJax is its configuration).
+    if (!mj || mj.Hub || typeof mj.typesetPromise !== "function") return;
+    mj.Hub = {
+      Queue: function (cmd) {
+        var el = Array.isArray(cmd) ? cmd[2] : null;
+        if (el) {
+          mj.typesetPromise([el]).catch(function () {});
+        }
+      },
+    };
+  }
+  installHub();
+  document.addEventListener("DOMContentLoaded", installHub);
+  window.addEventListener("load", installHub);
+})();
