@@ -53,6 +53,21 @@ def test_seeded_and_prompt_major(policy):
     assert solo.completions[0] == batch.completions[1]
 
 
+def test_float64_copy_samples_the_same_distribution(policy):
+    wide = policy.in_float64()
+    assert wide.model.wte.weight.dtype == torch.float64
+    assert policy.model.wte.weight.dtype == torch.float32  # the original is untouched
+    out = wide.sample(PROMPTS, num_samples=8, seed=5, max_new_tokens=40)
+    assert out.logprobs.dtype == torch.float64
+    # Scored by the float32 model, the float64 samples get the same log-probs up to rounding.
+    prompts = [out.prompt_of(i) for i in range(len(out))]
+    narrow = policy.logprobs(prompts, out.token_ids)["logprobs"]
+    assert torch.allclose(narrow.double(), out.logprobs, atol=1e-4)
+    # Same seed, same uniforms: all but a rare row on a CDF boundary come out the same.
+    same = policy.sample(PROMPTS, num_samples=8, seed=5, max_new_tokens=40).completions
+    assert sum(a == b for a, b in zip(same, out.completions, strict=True)) >= 0.9 * len(same)
+
+
 def test_sample_counts_and_finish(policy):
     out = policy.sample(PROMPTS, num_samples=2, seed=0, max_new_tokens=6)
     for ids, n, done in zip(out.token_ids, out.num_tokens, out.finished, strict=True):

@@ -15,6 +15,7 @@ a right-padded training batch.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -222,6 +223,18 @@ class Policy:
         other.model.load_state_dict(self.model.state_dict())
         return other
 
+    def in_float64(self) -> Policy:
+        """A copy that computes in float64 (same weights, widened), for samples any CPU repeats.
+
+        In float32 the matrix kernels a CPU picks (AVX2, AVX-512, ...) round differently; over
+        ~10^5 sampling steps one uniform draw then lands on the other side of a CDF boundary
+        and one completion changes. In float64 those differences are ~10^-16, far too small
+        to move a draw. Costs about 1.5x the sampling time; training stays in float32.
+        """
+        other = copy.copy(self)
+        other.model = copy.deepcopy(self.model).double()
+        return other
+
     def state(self) -> dict:
         """Everything needed to rebuild this policy: config, name and weights."""
         return {
@@ -359,6 +372,7 @@ class Policy:
             )
         gen = torch.Generator().manual_seed(seed)
         self.model.eval()
+        dtype = self.model.wte.weight.dtype  # float32, or float64 after in_float64()
 
         # Left-pad prompts so that every row's next token sits in the same column.
         idx = torch.full((b, p_len), tok.eos_id, dtype=torch.long)
@@ -370,8 +384,8 @@ class Policy:
         h_dim = cfg.n_embd // cfg.n_head
         caches = [
             (
-                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim),
-                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim),
+                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
+                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
             )
             for _ in range(cfg.n_layer)
         ]
@@ -380,12 +394,12 @@ class Policy:
         mask = (causal & valid[:, None, :p_len]) | torch.eye(p_len, dtype=torch.bool)
         logits = self.model(idx, pos, mask[:, None], caches, 0)[:, -1]  # (B, V)
         next_pos = pos[:, -1] + 1  # (B,)
-        step_bias = torch.zeros(b, 1, 1, p_len + budget).masked_fill(
+        step_bias = torch.zeros(b, 1, 1, p_len + budget, dtype=dtype).masked_fill(
             ~valid[:, None, None], -math.inf
         )
 
         out_ids = torch.full((b, budget), tok.eos_id, dtype=torch.long)
-        out_lp = torch.zeros(b, budget)
+        out_lp = torch.zeros(b, budget, dtype=dtype)
         n_gen = torch.zeros(b, dtype=torch.long)
         final_done = torch.zeros(b, dtype=torch.bool)
         # Per live row: which output row it is, and its thinking state. Finished rows are

@@ -183,7 +183,13 @@ def _grid(values: Any, num_prompts: int, num_samples: int, name: str) -> np.ndar
 def _sample(
     policy: Any, prompts: list[str], num_samples: int, seed: int, budget: Budget, temperature: float
 ) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    """(completions (P, n), tokens (P, n), log-probs (P, n)) from ``policy.sample``."""
+    """(completions (P, n), tokens (P, n), log-probs (P, n)) from ``policy.sample``.
+
+    A reasonlab :class:`~reasonlab.policy.Policy` samples in float64 here, so that a sweep's
+    tables are the same on any CPU (see ``Policy.in_float64``); other policies are used as given.
+    """
+    if hasattr(policy, "in_float64"):
+        policy = policy.in_float64()
     kwargs: dict[str, Any] = {}
     if budget.max_think_tokens is not None:
         kwargs["max_think_tokens"] = budget.max_think_tokens
