@@ -119,8 +119,13 @@ def test_fork_bomb_is_contained():
         "    except OSError:\n"
         "        pass\n" + GOOD
     )
-    r = judge(code)
-    assert r.reward == 0.0  # the forked copies each report, or time runs out; never a pass
+    r = judge(code)  # ends in time and leaves no process behind (judge checks both)
+    # The copies are capped (RLIMIT_NPROC) and killed, and only the process the harness started
+    # reports, so no copy's line decides the verdict. Its f is correct; whether 10,000 fork
+    # attempts by ~32 copies finish inside 1 s depends on the machine's load, so a timeout is
+    # the only other right answer.
+    assert r.reason == "2/2 tests passed" or r.reason.startswith("timeout after"), r.reason
+    assert r.reward == (1.0 if r.reason == "2/2 tests passed" else 0.0)
 
 
 def test_daemon_and_subprocess_are_killed():
