@@ -1,10 +1,11 @@
 """Zoo: named checkpoints trained once and cached by a config hash; shipped defaults are small
-and reproducible bit for bit from their config."""
+and retraining them from their config gives the same policy."""
 
 import pytest
 import torch
 
-from reasonlab import zoo
+from reasonlab import tasks, zoo
+from reasonlab.evaluation import evaluate
 from reasonlab.policy import ModelConfig, Policy
 
 
@@ -71,10 +72,24 @@ def test_unknown_name_is_named():
 
 
 @pytest.mark.slow
-def test_retraining_reproduces_shipped_weights_bit_for_bit():
-    """Takes a few minutes: base SFT, then the default RL run, both retrained from config."""
-    for name in ("base", "rlvr"):
-        shipped = zoo.load(name, train_if_missing=False).model.state_dict()
-        retrained, _ = zoo.train(name)
-        for key, value in retrained.model.state_dict().items():
-            assert torch.equal(value, shipped[key]), f"{name}: {key} differs"
+def test_retraining_from_config_reproduces_the_shipped_policies():
+    """About a minute on 2 cores: base SFT, then the default RL run, both retrained from config.
+
+    On one machine, training is bit-identical run to run (test_sft, test_rl). The shipped
+    weights come from another machine, and a CPU with other float32 kernels (AVX2, AVX-512,
+    another vendor's BLAS path) rounds differently, which 2,000 SFT steps amplify: the retrained
+    base's greedy pass rate was 0.535 on one CPU and 0.735 with AVX2 kernels, against 0.515
+    shipped. So across machines the base must only be what the chapter says it is (a partly
+    competent policy that rarely thinks), and the RL run, which starts from the shipped base,
+    must land where the shipped one did.
+    """
+    problems = tasks.make("math", 200, difficulty=(1, 4), seed=123, split="test")
+    base, _ = zoo.train("base")
+    b = evaluate(base.in_float64(), problems, greedy=True)
+    assert 0.35 <= b["pass_rate"] <= 0.85 and b["think/usage"] <= 0.3, b
+    shipped = evaluate(zoo.load("rlvr", train_if_missing=False).in_float64(), problems, greedy=True)
+    retrained, _ = zoo.train("rlvr")
+    r = evaluate(retrained.in_float64(), problems, greedy=True)
+    assert abs(r["pass_rate"] - shipped["pass_rate"]) <= 0.05, (r, shipped)
+    assert abs(r["think/usage"] - shipped["think/usage"]) <= 0.1, (r, shipped)
+    assert r["pass_rate"] >= b["pass_rate"] + 0.15  # RL still beats any base SFT gives
