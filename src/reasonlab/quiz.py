@@ -205,15 +205,23 @@ def score_text(answered: int, correct: int, total: int = len(QUESTIONS)) -> str:
 
 
 def feedback_html(question: Question, choice: int, link_ext: str = ".ipynb") -> str:
-    """HTML shown after ``choice`` is picked: verdict, explanation and a link to the section."""
+    """HTML shown after ``choice`` is picked: verdict, the option picked, explanation and a link.
+
+    Naming the picked option tells a reader which answer the feedback is about (and makes every
+    option's feedback different, so a click always changes what the page shows).
+    """
     right = choice == question.correct
     verdict = "Correct." if right else "Not quite."
+    picked = question.options[choice]
+    if len(picked) > 60:
+        picked = picked[:57].rstrip() + "..."
     colour = "#1a7f37" if right else "#b3261e"
     link = f'<a href="{html.escape(question.href(link_ext))}">{html.escape(question.section)}</a>'
     return (
         f'<div class="{CSS_PREFIX}-feedback" style="border-left: 4px solid {colour}; '
         f'padding-left: 0.6em; margin: 0.3em 0 0.8em 0">'
-        f'<b style="color: {colour}">{verdict}</b> {html.escape(question.explanation)} '
+        f'<b style="color: {colour}">{verdict}</b> <i>You picked: “{html.escape(picked)}”</i><br>'
+        f"{html.escape(question.explanation)} "
         f"Read more: {link}.</div>"
     )
 
