@@ -35,7 +35,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The execution cache is keyed on the notebooks' code cells only: a change to the package under
+# src/ would otherwise leave pages showing what the old code printed (and Sphinx would not even
+# re-read an unchanged notebook). When src/ changed, start the build from scratch.
+SRC_HASH_CMD := find src -type f \( -name '*.py' -o -path '*/data/*' \) | LC_ALL=C sort | xargs cat | sha1sum
+CACHE_SRC := _build/.jupyter_cache/src.sha1
+
 book: venv
+	@h=$$($(SRC_HASH_CMD)); if [ "$$(cat $(CACHE_SRC) 2>/dev/null)" != "$$h" ]; then \
+		rm -rf _build; mkdir -p _build/.jupyter_cache; echo "$$h" > $(CACHE_SRC); fi
 	mkdir -p _build && $(BIN)/jupyter-book build . -W -n --keep-going 2>&1 | tee _build/build.log
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 

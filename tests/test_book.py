@@ -101,3 +101,65 @@ def test_static_javascript_is_self_hosted_with_licences():
     assert (static / sphinx["mathjax_path"]).is_file()
     for licence in ("LICENSE-html-manager.txt", "LICENSE-requirejs.txt", "mathjax/LICENSE"):
         assert (static / licence).is_file(), f"book/_static/{licence} is missing"
+
+
+# ------------------------------------------------------------- build-time execution check
+
+
+def _sphinx_ext():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        return importlib.import_module("reasonlab_sphinx")
+    finally:
+        sys.path.pop(0)
+
+
+def _fake_execution(drops: list[bool]):
+    """An executor that fills in one widget view, and its state unless ``drops`` says to lose it."""
+    import nbformat
+    from jupyter_cache.executors.utils import ExecutionResult
+
+    calls = []
+
+    def execute(nb, *args, **kwargs):
+        lose = drops[len(calls)]
+        calls.append(lose)
+        view = {"model_id": "m1"}
+        nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {VIEW: view})]
+        state = {} if lose else {"m1": {"state": {}}}
+        nb.metadata["widgets"] = {STATE: {"state": state}}
+        return ExecutionResult(nb, ".", 0.0)
+
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("w"), nbformat.v4.new_markdown_cell("# Lab")]
+    )
+    return execute, calls, nb
+
+
+VIEW = "application/vnd.jupyter.widget-view+json"
+STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def test_book_build_reexecutes_a_notebook_whose_widget_state_was_lost():
+    ext = _sphinx_ext()
+    execute, calls, nb = _fake_execution([True, False])
+    result = ext._checked(execute)(nb, cwd=".")
+    assert calls == [True, False]  # lost once, executed again, whole the second time
+    assert result.nb is nb and ext.missing_widget_models(nb) == []
+    assert nb.cells[0].outputs[0]["data"][VIEW]["model_id"] == "m1"
+
+
+def test_book_build_fails_loudly_when_widget_state_never_comes_back():
+    ext = _sphinx_ext()
+    execute, calls, nb = _fake_execution([True] * ext.ATTEMPTS)
+    with pytest.raises(RuntimeError, match=r"notebook 'Lab': widget views \['m1'\]"):
+        ext._checked(execute)(nb, cwd=".")
+    assert len(calls) == ext.ATTEMPTS
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_stored_widget_views_have_their_state(path):
+    assert _sphinx_ext().missing_widget_models(load(path)) == []
