@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from pathlib import Path
 
 import pytest
 
@@ -161,6 +162,7 @@ def test_files_outside_the_workdir_are_protected_or_removed(tmp_path):
     victim = tmp_path / "keep.txt"
     victim.write_text("precious")
     outside = f"/tmp/reasonlab-pwned-{secrets.token_hex(4)}"
+    in_repo = Path(__file__).resolve().parents[1] / f"pwned-{secrets.token_hex(4)}.txt"
     code = (
         "import os\n"
         f"for p in [{str(victim)!r}]:\n"
@@ -169,7 +171,7 @@ def test_files_outside_the_workdir_are_protected_or_removed(tmp_path):
         "    except OSError:\n"
         "        pass\n"
         "try:\n"
-        "    open('/work/pwned.txt', 'w').write('x')\n"
+        f"    open({str(in_repo)!r}, 'w').write('x')\n"
         "except OSError:\n"
         "    pass\n"
         f"open({outside!r}, 'w').write('x')\n"
@@ -178,7 +180,7 @@ def test_files_outside_the_workdir_are_protected_or_removed(tmp_path):
     r = judge(code)
     assert r.reward == 1.0
     assert victim.read_text() == "precious"
-    assert not os.path.exists("/work/pwned.txt")
+    assert not in_repo.exists()
     assert not os.path.exists(outside)
 
 
