@@ -10,7 +10,7 @@ from reasonlab.policy import ModelConfig, Policy
 
 
 def test_shipped_defaults_are_small_and_load():
-    for name in ("base", "rlvr"):
+    for name in ("base", "base-multi", "rlvr"):
         path = zoo.path_of(name)
         assert path.parent == zoo.DATA_DIR, (
             f"{name} is not shipped: run python -m reasonlab.zoo build"

@@ -199,6 +199,23 @@ def _build_base(load_parent):
     return train_base(default_sft_config(), name="base")
 
 
+#: The chapter's base is taught math only; the reward explorer lab also trains on logic and
+#: code, which needs a base that has seen them (RL cannot start where every sample fails).
+MULTI_DOMAINS = ("math", "logic", "code")
+
+
+def multi_sft_config():
+    from dataclasses import replace
+
+    return replace(default_sft_config(), domains=MULTI_DOMAINS)
+
+
+def _build_base_multi(load_parent):
+    from .sft import train_base
+
+    return train_base(multi_sft_config(), name="base-multi")
+
+
 def _build_rlvr(load_parent):
     from . import tasks
     from .rl import train_rlvr
@@ -218,6 +235,9 @@ def _builtin_recipes() -> dict[str, Recipe]:
     # Built lazily: the configs import torch-side modules, and the hash must see their values.
     table = {
         "base": Recipe(_build_base, {"sft": asdict(default_sft_config())}, (), shipped=True),
+        "base-multi": Recipe(
+            _build_base_multi, {"sft": asdict(multi_sft_config())}, (), shipped=True
+        ),
         "rlvr": Recipe(
             _build_rlvr,
             {"rl": asdict(default_rl_config()), "problems": RL_PROBLEMS},
@@ -237,7 +257,8 @@ def build(names_: list[str] | None = None, out_dir: Path = DATA_DIR) -> list[Pat
     todo = names_ or [n for n in names() if recipe(n).shipped]
     written = []
     for n in todo:
-        for old in [*out_dir.glob(f"{n}-*.pt"), *out_dir.glob(f"{n}-*.json")]:
+        stem = f"{n}-" + "[0-9a-f]" * 12  # the key, so "base" never matches "base-multi-..."
+        for old in [*out_dir.glob(f"{stem}.pt"), *out_dir.glob(f"{stem}.json")]:
             old.unlink()  # one file per name: a stale key would otherwise ship forever
         policy, hist = train(n)
         path = out_dir / path_of(n).name
