@@ -325,7 +325,8 @@ def test_reward_explorer_curves_are_the_recorded_runs():
     )
     p = defaults(reward_explorer)
     d = reward_explorer.compute(p)
-    assert art["run"]["domains"] and set(art["run"]["domains"]) <= set(reward_explorer.DOMAINS)
+    assert art["run"]["domains"] == list(reward_explorer.DOMAINS)  # math, logic and code
+    assert art["run"]["bases"] == reward_explorer.BASES
     for dom in reward_explorer.recorded_domains():
         h = art["runs"][f"{dom}/{p['baseline']}/{p['group_size']}"]
         np.testing.assert_array_equal(d["curves"][dom]["pass_rate"], [r["pass_rate"] for r in h])
@@ -408,8 +409,9 @@ def test_tradeoffs_artifact_matches_a_rebuild_of_one_budget():
 
 
 @pytest.mark.slow
-def test_reward_explorer_artifact_matches_a_rerun_of_one_cell():
+def test_reward_explorer_artifact_matches_a_rerun_of_one_cell_per_domain():
     fresh = reward_explorer.build(quick=True)["runs"]
+    assert {k.split("/")[0] for k in fresh} == set(reward_explorer.DOMAINS)
     stored = store.load("reward_explorer")["runs"]
     for key, points in fresh.items():
         # The quick run is the same run stopped early: its evaluations are a prefix.

@@ -4,9 +4,11 @@ Controls: the domain (math, logic, code), the number of RL passes (optimiser ste
 baseline subtracted from the reward (none, a running mean, the group mean, GRPO's group mean and
 standard deviation) and the group size (samples per prompt).
 
-Data: one real training run per (domain, baseline, group size), started from the zoo's base
-policy with the same seed, its held-out ``pass_rate`` measured every few steps, recorded by
-``python -m reasonlab.labs build reward_explorer`` in ``data/labs/reward_explorer.json``.
+Data: one real training run per (domain, baseline, group size), started from a zoo base policy
+with the same seed, its held-out ``pass_rate`` measured every few steps, recorded by
+``python -m reasonlab.labs build reward_explorer`` in ``data/labs/reward_explorer.json``. Math
+runs start from the chapter's ``base`` (taught math only); logic and code runs from
+``base-multi``, the same SFT recipe on a mixture of all three domains (see :data:`BASES`).
 
 Beyond the measured steps the lab extrapolates with a saturating curve
 
@@ -31,9 +33,12 @@ from . import store
 from .static import Control, Layers, Panel, build_static, live, readout
 
 NAME = "reward_explorer"
-#: Every domain the lab can show; a build records those the zoo's base policy was taught (RL
-#: cannot start on a domain the policy never gets right: every group would have zero signal).
+#: Every domain the lab can show; a build records those its base policy was taught (RL cannot
+#: start on a domain the policy never gets right: every group would have zero signal).
 DOMAINS = ("math", "logic", "code")
+#: The zoo policy each domain's runs start from. Math keeps the chapter's base, so its runs are
+#: those of the training notebooks' policy; the chapter's base never saw logic or code.
+BASES = {"math": "base", "logic": "base-multi", "code": "base-multi"}
 #: (baseline name of rl.RLConfig, label shown to the reader)
 BASELINES = (
     ("none", "none (plain REINFORCE)"),
@@ -376,7 +381,7 @@ def static() -> Any:
 def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None) -> list[dict]:
     """One training run of the grid, compressed to its evaluations.
 
-    RLVR from the zoo's base policy on ``domain`` (train split), the held-out greedy pass rate
+    RLVR from ``BASES[domain]`` on ``domain`` (train split), the held-out greedy pass rate
     measured every ``RUN["eval_every"]`` steps on the same test problems for every run.
 
     Returns:
@@ -409,7 +414,7 @@ def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None
         seed=r["seed"],
     )
     set_seed(r["seed"])
-    policy = zoo.load("base")
+    policy = zoo.load(BASES[domain])
     hist = train_rlvr(policy, problems, cfg, eval_problems=evals, progress=False)
     out, window = [], []
     for row in hist:
@@ -431,14 +436,14 @@ def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None
 
 
 def build(*, quick: bool = False) -> dict[str, Any]:
-    """Every run of the grid (the artifact); ``quick`` runs one cell for a few steps."""
+    """Every run of the grid (the artifact); ``quick`` runs one cell per domain for a few steps."""
     from reasonlab import zoo
 
-    taught = zoo.recipe("base").config["sft"]["domains"]
-    domains = [d for d in DOMAINS if d in taught]
+    domains = [d for d in DOMAINS if d in zoo.recipe(BASES[d]).config["sft"]["domains"]]
     cells = [(d, b, g) for d in domains for b, _ in BASELINES for g in GROUP_SIZES]
     if quick:
-        cells = [(domains[0], "group_std", 2)]
+        cells = [(d, "group_std", 2) for d in domains]
     runs = {f"{d}/{b}/{g}": run(d, b, g, steps=8 if quick else None) for d, b, g in cells}
     meta = {k: list(v) if isinstance(v, tuple) else v for k, v in RUN.items()}
-    return {"run": meta | {"domains": domains}, "runs": runs}
+    bases = {d: BASES[d] for d in domains}
+    return {"run": meta | {"domains": domains, "bases": bases}, "runs": runs}
