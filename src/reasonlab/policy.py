@@ -229,7 +229,8 @@ class Policy:
         In float32 the matrix kernels a CPU picks (AVX2, AVX-512, ...) round differently; over
         ~10^5 sampling steps one uniform draw then lands on the other side of a CDF boundary
         and one completion changes. In float64 those differences are ~10^-16, far too small
-        to move a draw. Costs about 1.5x the sampling time; training stays in float32.
+        to move a draw. Costs about twice the sampling time (3.9 vs 2.0 CPU-s for 200 x 32
+        samples of the rlvr policy); training stays in float32.
         """
         other = copy.copy(self)
         other.model = copy.deepcopy(self.model).double()
