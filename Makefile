@@ -37,8 +37,9 @@ venv: $(STAMP)
 
 # The execution cache is keyed on the notebooks' code cells only: a change to the package under
 # src/ would otherwise leave pages showing what the old code printed (and Sphinx would not even
-# re-read an unchanged notebook). When src/ changed, start the build from scratch.
-SRC_HASH_CMD := find src -type f \( -name '*.py' -o -path '*/data/*' \) | LC_ALL=C sort | xargs cat | sha1sum
+# re-read an unchanged notebook). When src/ or the build extension (book/_ext, which checks each
+# execution) changed, start the build from scratch.
+SRC_HASH_CMD := find src book/_ext -type f \( -name '*.py' -o -path '*/data/*' \) | LC_ALL=C sort | xargs cat | sha1sum
 CACHE_SRC := _build/.jupyter_cache/src.sha1
 
 book: venv

@@ -4,12 +4,13 @@ jupyter-book 1.0 registers sphinx-thebe's inline set-up script twice; the second
 ``const`` and throws a JavaScript error on every page. We never enable thebe, so dropping the
 duplicate changes nothing else.
 
-Build-time execution sometimes loses part of a notebook's widget state: in about one cold build
-in three here, the scaling lab's page came out with its view but without the ~370 widget models
-the view needs (a blank lab, no error anywhere). The cause sits between the kernel's messages and
-nbclient's record of them, and we have not pinned it down. So every executed notebook is checked:
-each widget view must find its model in the saved state; if not, the notebook is executed again
-(up to three times, logged), and the build fails naming the notebook if it never comes out whole.
+Build-time execution sometimes loses part of a notebook's widget state: in two cold builds of
+about eight here, the scaling lab's page came out with 300-370 of its ~1,870 widget models missing
+(a blank lab, no error anywhere). The cause sits between the kernel's messages and nbclient's
+record of them, and we have not pinned it down. So every executed notebook is checked: each widget
+view must find its model, and every model that one refers to, in the saved state. If not, the
+notebook is executed again (up to three times, logged), and the build fails naming the notebook if
+it never comes out whole.
 """
 
 from __future__ import annotations
@@ -27,15 +28,40 @@ ATTEMPTS = 3
 
 
 def missing_widget_models(notebook) -> list[str]:
-    """Model ids of the widget views in ``notebook``'s outputs that its saved state lacks."""
+    """Model ids that ``notebook``'s widget views need but its saved state lacks.
+
+    A view needs its own model and every model that one refers to (``"IPY_MODEL_<id>"`` anywhere
+    in its state: children, layouts, links), transitively. Losing a single child blanks the view.
+    """
     state = notebook.get("metadata", {}).get("widgets", {}).get(STATE_MIME, {}).get("state", {})
-    views = [
+    todo = [
         output["data"][VIEW_MIME]["model_id"]
         for cell in notebook.get("cells", [])
         for output in cell.get("outputs", [])
         if VIEW_MIME in output.get("data", {})
     ]
-    return [model_id for model_id in views if model_id not in state]
+    seen: set[str] = set()
+    missing: list[str] = []
+    while todo:
+        model_id = todo.pop()
+        if model_id in seen:
+            continue
+        seen.add(model_id)
+        if model_id not in state:
+            missing.append(model_id)
+            continue
+        todo.extend(_references(state[model_id].get("state", {})))
+    return sorted(missing)
+
+
+def _references(value) -> list[str]:
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_") :]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, list):
+        return [ref for item in value for ref in _references(item)]
+    if isinstance(value, dict):
+        return [ref for item in value.values() for ref in _references(item)]
+    return []
 
 
 def _title(notebook) -> str:
@@ -65,7 +91,7 @@ def _checked(execute):
             )
         else:
             raise RuntimeError(
-                f"notebook {_title(source)!r}: widget views {missing} have no saved state after "
+                f"notebook {_title(source)!r}: widget models {missing} have no saved state after "
                 f"{ATTEMPTS} executions; its page would show blank widgets"
             )
         # The caller keeps using its own notebook object: give it the executed content.
