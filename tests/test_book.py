@@ -117,8 +117,9 @@ def _sphinx_ext():
         sys.path.pop(0)
 
 
-def _fake_execution(drops: list[bool]):
-    """An executor that fills in one widget view, and its state unless ``drops`` says to lose it."""
+def _fake_execution(ext, drops: list[bool]):
+    """An executor that fills in one widget view (a box with one child), and the state of both
+    unless ``drops`` says to lose the child's: the view then points at a model that is missing."""
     import nbformat
     from jupyter_cache.executors.utils import ExecutionResult
 
@@ -128,9 +129,11 @@ def _fake_execution(drops: list[bool]):
         lose = drops[len(calls)]
         calls.append(lose)
         view = {"model_id": "m1"}
-        nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {VIEW: view})]
-        state = {} if lose else {"m1": {"state": {}}}
-        nb.metadata["widgets"] = {STATE: {"state": state}}
+        nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {ext.VIEW_MIME: view})]
+        state = {"m1": {"state": {"children": ["IPY_MODEL_m2"]}}}
+        if not lose:
+            state["m2"] = {"state": {}}
+        nb.metadata["widgets"] = {ext.STATE_MIME: {"state": state}}
         return ExecutionResult(nb, ".", 0.0)
 
     nb = nbformat.v4.new_notebook(
@@ -139,23 +142,19 @@ def _fake_execution(drops: list[bool]):
     return execute, calls, nb
 
 
-VIEW = "application/vnd.jupyter.widget-view+json"
-STATE = "application/vnd.jupyter.widget-state+json"
-
-
 def test_book_build_reexecutes_a_notebook_whose_widget_state_was_lost():
     ext = _sphinx_ext()
-    execute, calls, nb = _fake_execution([True, False])
+    execute, calls, nb = _fake_execution(ext, [True, False])
     result = ext._checked(execute)(nb, cwd=".")
     assert calls == [True, False]  # lost once, executed again, whole the second time
     assert result.nb is nb and ext.missing_widget_models(nb) == []
-    assert nb.cells[0].outputs[0]["data"][VIEW]["model_id"] == "m1"
+    assert nb.cells[0].outputs[0]["data"][ext.VIEW_MIME]["model_id"] == "m1"
 
 
 def test_book_build_fails_loudly_when_widget_state_never_comes_back():
     ext = _sphinx_ext()
-    execute, calls, nb = _fake_execution([True] * ext.ATTEMPTS)
-    with pytest.raises(RuntimeError, match=r"notebook 'Lab': widget views \['m1'\]"):
+    execute, calls, nb = _fake_execution(ext, [True] * ext.ATTEMPTS)
+    with pytest.raises(RuntimeError, match=r"notebook 'Lab': widget models \['m2'\]"):
         ext._checked(execute)(nb, cwd=".")
     assert len(calls) == ext.ATTEMPTS
 

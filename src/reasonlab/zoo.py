@@ -199,15 +199,15 @@ def _build_base(load_parent):
     return train_base(default_sft_config(), name="base")
 
 
-#: The chapter's base is taught math only; the reward explorer lab also trains on logic and
-#: code, which needs a base that has seen them (RL cannot start where every sample fails).
-MULTI_DOMAINS = ("math", "logic", "code")
-
-
 def multi_sft_config():
+    """The base recipe on every task domain. The chapter's base is taught math only; the reward
+    explorer lab also trains on logic and code, which needs a base that has seen them (RL cannot
+    start where every sample fails)."""
     from dataclasses import replace
 
-    return replace(default_sft_config(), domains=MULTI_DOMAINS)
+    from .tasks import DOMAINS
+
+    return replace(default_sft_config(), domains=DOMAINS)
 
 
 def _build_base_multi(load_parent):
