@@ -17,9 +17,10 @@ fraction of the tutor's parameters (:func:`student_config`):
   math and in a domain the tutor never saw, decimal comparison) at several ratios.
 * :func:`filter_case`: traces selected by their logged metadata (the RL step that produced them).
 
-``python -m reasonlab.distill build`` reruns the tutor's RL with the trajectory log on (the run
-is deterministic, so the log is exactly the shipped tutor's), trains every student and writes
-the small results into ``src/reasonlab/data/distill/``; notebooks and benchmarks only load them.
+The ``distill`` stage of ``python -m reasonlab.build`` reruns the tutor's RL with the trajectory
+log on (the run is deterministic, so the log is exactly the shipped tutor's), trains every
+student and writes the small results into ``src/reasonlab/data/distill/``; notebooks and
+benchmarks only load them.
 FLOPs are the usual estimate, 2 per parameter per token forward and 4 more backward (attention
 ignored, as it is small at these lengths).
 """
@@ -41,7 +42,6 @@ from . import tasks, zoo
 from .evaluation import evaluate
 from .policy import ModelConfig, Policy
 from .sft import SFTConfig, bucketed_cross_entropy, train_base
-from .utils import set_seed
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "distill"
 TRACES_FILE = "tutor_traces.jsonl.gz"
@@ -131,7 +131,9 @@ def tutor_traces(path: str | Path | None = None) -> list[dict]:
     """The tutor's logged successes (shipped, gzipped JSONL): prompt, completion, step, meta..."""
     path = Path(path) if path is not None else DATA_DIR / TRACES_FILE
     if not path.exists():
-        raise FileNotFoundError(f"no trace log at {path}; run `python -m reasonlab.distill build`")
+        raise FileNotFoundError(
+            f"no trace log at {path}; run `python -m reasonlab.build distill/tutor`"
+        )
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -558,7 +560,7 @@ def load_results(data_dir: Path = DATA_DIR) -> dict:
     for part in ("tutor", "compare-quarter", "compare-half", "mix", "filter", "budget-quarter"):
         path = data_dir / f"{part}.json"
         if not path.exists():
-            raise FileNotFoundError(f"{path} missing; run `python -m reasonlab.distill build`")
+            raise FileNotFoundError(f"{path} missing; run `python -m reasonlab.build distill`")
         parts[part] = json.loads(path.read_text())
     cfg = {
         k: tuple(v) if isinstance(v, list) else v
@@ -597,7 +599,12 @@ def _write(path: Path, obj) -> None:
 def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None) -> None:
     """Produce one shipped part: ``tutor`` (the log; first), ``quarter`` and ``half`` (the
     comparison), then ``mix`` and ``filter`` (they need the quarter student's budget, which
-    ``quarter`` writes to ``budget-quarter.json`` as soon as its RLVR arm is done)."""
+    ``quarter`` writes to ``budget-quarter.json`` as soon as its RLVR arm is done).
+
+    Raises:
+        FileNotFoundError: ``mix`` or ``filter`` before ``quarter`` wrote the budget (the
+            ordered ``python -m reasonlab.build`` never does that).
+    """
     cfg = cfg or DistillConfig()
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -622,8 +629,11 @@ def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None)
         _write(out_dir / f"compare-{part}.json", {"rows": rows, **meta})
     elif part in ("mix", "filter"):
         budget_file = out_dir / "budget-quarter.json"
-        while not budget_file.exists():  # written by the quarter part once its RL arm is done
-            time.sleep(10)
+        if not budget_file.exists():  # written by the quarter part once its RL arm is done
+            raise FileNotFoundError(
+                f"{budget_file} is missing: build the quarter student first "
+                f"(`python -m reasonlab.build distill/quarter`)"
+            )
         multiple = cfg.sweep_multiple if part == "mix" else cfg.filter_multiple
         budget = multiple * json.loads(budget_file.read_text())["budget"]
         fn = mix_sweep if part == "mix" else filter_case
@@ -635,18 +645,21 @@ def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None)
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``python -m reasonlab.distill build [part ...]``: the one build command's ``distill``
+    stage (so the manifest records what was built)."""
     parser = argparse.ArgumentParser(
         prog="python -m reasonlab.distill", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="train students and write the shipped tables")
+    b = sub.add_parser("build", help="same as python -m reasonlab.build --force distill/...")
     b.add_argument(
         "parts", nargs="*", help="tutor, quarter, half, mix, filter (default: all, in order)"
     )
     args = parser.parse_args(argv)
-    set_seed(0)  # pins the thread count: the shipped bits depend on it
-    for part in args.parts or ["tutor", "quarter", "half", "mix", "filter"]:
-        build(part)
+    from .build import main as build_main
+
+    parts = args.parts or ["tutor", "quarter", "half", "mix", "filter"]
+    build_main(["--force", *(f"distill/{p}" for p in parts)])
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ What the notebooks compare:
 * :func:`filter_by_difficulty`: keep only prompts the policy sometimes solves;
 * :func:`self_checks`: how often a policy checks a step and revises it, and whether it helps.
 
-Runs that take minutes are computed once by ``python -m reasonlab.experiments build`` into
-``src/reasonlab/data/experiments/`` (:func:`load_results` reads it); a test reruns a
+Runs that take minutes are the artifacts ``experiments/<run>`` of ``python -m reasonlab.build``
+(files in ``src/reasonlab/data/experiments/``, read by :func:`load_results`); a test reruns a
 cheap slice and compares it with what is shipped.
 """
 
@@ -525,7 +525,7 @@ def build_item(name: str, *, progress: bool = True) -> dict:
         "name": name,
         "base_key": zoo.key("base"),
         "rlvr_key": zoo.key("rlvr"),
-        "command": f"python -m reasonlab.experiments build {name}",
+        "command": f"python -m reasonlab.build experiments/{name}",
     }
     base = zoo.load("base")
     if name == "gradvar":
@@ -549,7 +549,7 @@ def _read_item(name: str, folder: Path, check: bool) -> dict:
     path = results_path(name, folder)
     if not path.exists():
         raise FileNotFoundError(
-            f"no shipped result at {path}; run `python -m reasonlab.experiments build {name}`"
+            f"no shipped result at {path}; run `python -m reasonlab.build experiments/{name}`"
         )
     data = json.loads(path.read_text())
     meta = data["meta"]
@@ -591,7 +591,7 @@ def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
                 raise ValueError(
                     f"the shipped run {name!r} starts from another evaluation than the zoo's "
                     f"'rlvr' (base or sampler changed): rebuild with "
-                    f"`python -m reasonlab.experiments build`"
+                    f"`python -m reasonlab.build experiments`"
                 )
     runs = {
         comp: {label: histories[name] for label, name in table.items()}
@@ -614,22 +614,28 @@ def _json_safe(obj):
     return obj
 
 
+def write_item(name: str, folder: Path = RESULTS_DIR) -> Path:
+    """Compute one shipped run or table (:func:`build_item`) and write its JSON file."""
+    data = build_item(name)
+    path = results_path(name, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_json_safe(data), separators=(",", ":")) + "\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
+    """``python -m reasonlab.experiments build [name ...]``: the one build command's
+    ``experiments`` stage (so the manifest records what was built)."""
     parser = argparse.ArgumentParser(
         prog="python -m reasonlab.experiments", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="run the slow comparisons and write the shipped JSON")
+    b = sub.add_parser("build", help="same as python -m reasonlab.build --force experiments/...")
     b.add_argument("names", nargs="*", help="runs and tables to build (default: all)")
-    b.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON files")
     args = parser.parse_args(argv)
-    for name in args.names or [*RUNS, *TABLES]:
-        set_seed(0)  # pins the thread count: the shipped numbers depend on it
-        data = build_item(name)
-        path = results_path(name, args.out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(_json_safe(data), separators=(",", ":")) + "\n")
-        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    from .build import main as build_main
+
+    build_main(["--force", *(f"experiments/{n}" for n in args.names or [*RUNS, *TABLES])])
 
 
 if __name__ == "__main__":
