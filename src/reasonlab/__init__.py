@@ -12,7 +12,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# One idea per module; see DESIGN.md for how data flows between them.
+# One idea per module; ARCHITECTURE.md (repository root) shows how data flows between them.
 _SUBMODULES = (
     "bandit",
     "distill",

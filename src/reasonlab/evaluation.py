@@ -1,10 +1,10 @@
 """Held-out evaluation: pass rate, thinking usage and length, overall and per difficulty.
 
 :func:`evaluate` samples (greedy or at a temperature), verifies, and summarises with the
-metric names of DESIGN.md. :func:`self_check_stats` reads the thinking of math completions step
-by step and counts the self-checks and revisions: how often a ``<check>`` runs, whether a
-``<wait>`` follows a step that was really wrong (an error caught) or a right one (a false alarm),
-and whether the revised step is right. It is the toy's measure of an "aha moment".
+metric names of :mod:`reasonlab.metrics`. :func:`self_check_stats` reads the thinking of math
+completions step by step and counts the self-checks and revisions: how often a ``<check>``
+runs, whether a ``<wait>`` follows a step that was really wrong (an error caught) or a right one
+(a false alarm), and whether the revised step is right. It is the toy's measure of an "aha moment".
 """
 
 from __future__ import annotations

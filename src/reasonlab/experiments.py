@@ -2,8 +2,9 @@
 
 Every function here trains or measures with the package's own machinery
 (:func:`reasonlab.rl.train_rlvr`, :func:`reasonlab.evaluation.evaluate`, the zoo's base policy)
-and returns plain data: a *history* (list of dicts, metric names of DESIGN.md) per run, or a
-*table* (list of dicts, one row per baseline, difficulty, coefficient...). Nothing here plots;
+and returns plain data: a *history* (list of dicts, metric names of :mod:`reasonlab.metrics`)
+per run, or a *table* (list of dicts, one row per baseline, difficulty, coefficient...). Nothing
+here plots;
 :mod:`reasonlab.experiment_plots` draws these tables.
 
 What the notebooks compare:
@@ -39,6 +40,7 @@ import torch
 
 from . import tasks, zoo
 from .evaluation import self_check_stats, summarize
+from .metrics import held_out_part
 from .policy import Policy
 from .rl import BASELINES, RLConfig, advantages, train_rlvr
 from .tokenizer import THINK
@@ -562,7 +564,7 @@ def _read_item(name: str, folder: Path, check: bool) -> dict:
 
 
 def _eval_row(row: Mapping) -> dict:
-    return {k: v for k, v in row.items() if k.startswith(("pass_rate", "eval/"))}
+    return held_out_part(row)
 
 
 def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
