@@ -13,14 +13,19 @@ STAMP := $(VENV)/.reasonlab-installed
 export REASONLAB_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Checkpoints trained outside the package go to this checkout's own cache (never shared with
+# another checkout's concurrent run).
+export REASONLAB_CACHE ?= $(CURDIR)/cache
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv book test lint unit nbval browser notebooks artifacts static-js bench clean
+.PHONY: help venv book test test-full lint unit slow nbval browser notebooks artifacts static-js \
+	bench clean
 
 help:
 	@echo "make book   build the site into _build/html (sets up .venv first)"
 	@echo "make test   ruff, pytest, strict nbval, the book build and the browser tests"
+	@echo "make test-full  make test, then the slow tests (retraining from recipes); CI runs it"
 	@echo "make venv   create or refresh .venv from requirements.txt"
 	@echo "make notebooks  re-execute every notebook in place (after changing one)"
 	@echo "make artifacts  rebuild every stale shipped artifact, in order (python -m reasonlab.build)"
@@ -57,8 +62,12 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
+# Tests marked `slow` (retraining a shipped policy from its recipe: minutes) run in test-full.
 unit: venv
-	$(BIN)/python -m pytest tests -m "not browser" -q
+	$(BIN)/python -m pytest tests -m "not browser and not slow" -q
+
+slow: venv
+	$(BIN)/python -m pytest tests -m "slow and not browser" -q
 
 nbval: venv
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
@@ -69,6 +78,10 @@ browser: venv
 
 test: lint unit nbval book browser
 	@echo "make test: all stages passed"
+
+# What CI runs (.ci/run): every stage of `make test`, then the slow tests.
+test-full: test slow
+	@echo "make test-full: all stages passed"
 
 notebooks: venv
 	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb

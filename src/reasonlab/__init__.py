@@ -14,13 +14,18 @@ __version__ = "0.1.0"
 
 # One idea per module; ARCHITECTURE.md (repository root) shows how data flows between them.
 _SUBMODULES = (
+    "artifacts",
     "bandit",
+    "build",
     "distill",
     "distill_plots",
+    "estimators",
     "evaluation",
     "experiment_plots",
     "experiments",
     "labs",
+    "losses",
+    "metrics",
     "plotting",
     "policy",
     "quiz",

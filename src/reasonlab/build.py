@@ -285,5 +285,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def stage_main(stage: str, argv: list[str]) -> int:
+    """The older per-stage commands, ``python -m reasonlab.<stage> build [item ...]`` (and
+    ``list``): the same as ``python -m reasonlab.build --force <stage>/<item> ...``."""
+    parser = argparse.ArgumentParser(prog=f"python -m reasonlab.{stage}")
+    parser.add_argument("command", choices=("build", "list"))
+    parser.add_argument("items", nargs="*", help=f"items of the {stage} stage (default: all)")
+    args = parser.parse_args(argv)
+    names = [f"{stage}/{i}" for i in args.items] or [stage]
+    return main(["--list" if args.command == "list" else "--force", *names])
+
+
 if __name__ == "__main__":
     sys.exit(main())

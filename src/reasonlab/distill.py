@@ -27,7 +27,6 @@ ignored, as it is small at these lengths).
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import random
@@ -644,23 +643,9 @@ def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None)
     print(f"built {part} in {time.perf_counter() - t0:.0f} s")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m reasonlab.distill build [part ...]``: the one build command's ``distill``
-    stage (so the manifest records what was built)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m reasonlab.distill", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="same as python -m reasonlab.build --force distill/...")
-    b.add_argument(
-        "parts", nargs="*", help="tutor, quarter, half, mix, filter (default: all, in order)"
-    )
-    args = parser.parse_args(argv)
-    from .build import main as build_main
+if __name__ == "__main__":  # the old command: one stage of the one build command
+    import sys
 
-    parts = args.parts or ["tutor", "quarter", "half", "mix", "filter"]
-    build_main(["--force", *(f"distill/{p}" for p in parts)])
+    from reasonlab.build import stage_main
 
-
-if __name__ == "__main__":
-    main()
+    sys.exit(stage_main("distill", sys.argv[1:]))

@@ -29,7 +29,6 @@ cheap slice and compares it with what is shipped.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -625,20 +624,9 @@ def write_item(name: str, folder: Path = RESULTS_DIR) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m reasonlab.experiments build [name ...]``: the one build command's
-    ``experiments`` stage (so the manifest records what was built)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m reasonlab.experiments", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="same as python -m reasonlab.build --force experiments/...")
-    b.add_argument("names", nargs="*", help="runs and tables to build (default: all)")
-    args = parser.parse_args(argv)
-    from .build import main as build_main
+if __name__ == "__main__":  # the old command: one stage of the one build command
+    import sys
 
-    build_main(["--force", *(f"experiments/{n}" for n in args.names or [*RUNS, *TABLES])])
+    from reasonlab.build import stage_main
 
-
-if __name__ == "__main__":
-    main()
+    sys.exit(stage_main("experiments", sys.argv[1:]))

@@ -2,7 +2,7 @@
 
 The rule that keeps these cheap and honest: sample **once** per (policy, thinking budget), with
 ``n = max(ks)`` samples per problem, then compute every k from that one batch with the exact
-subset estimators of :mod:`reasonlab.scaling`. Budgets share the seed (common random numbers),
+subset estimators of :mod:`reasonlab.estimators`. Budgets share the seed (common random numbers),
 so their differences are not drowned by sampling noise.
 
 Tables are lists of dicts (one row per budget and k), like a training history. Keys:
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from reasonlab.scaling import (
+from reasonlab.estimators import (
     _check_int,
     best_of_n_at_k,
     binomials,

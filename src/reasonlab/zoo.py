@@ -20,7 +20,6 @@ Checkpoints also store the training history, so notebooks can plot a run without
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from collections.abc import Callable
@@ -264,28 +263,9 @@ def build(names_: list[str] | None = None, out_dir: Path = DATA_DIR) -> list[Pat
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m reasonlab.zoo", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="same as python -m reasonlab.build --force zoo/<name> ...")
-    b.add_argument("names", nargs="*", help="zoo names (default: every shipped one)")
-    sub.add_parser("list", help="names, keys and where each checkpoint is")
-    args = parser.parse_args(argv)
-    from .utils import set_seed
+if __name__ == "__main__":  # the old command: one stage of the one build command
+    import sys
 
-    set_seed(0)  # pins the thread count: the shipped bits depend on it
-    if args.cmd == "build":  # the one build command, so the manifest records what was built
-        from .build import main as build_main
+    from reasonlab.build import stage_main
 
-        todo = args.names or [n for n in names() if recipe(n).shipped]
-        build_main(["--force", *(f"zoo/{n}" for n in todo)])
-    else:
-        for n in names():
-            p = path_of(n)
-            print(f"{n:12s} {key(n)}  {'present' if p.exists() else 'missing'}  {p}")
-
-
-if __name__ == "__main__":
-    main()
+    sys.exit(stage_main("zoo", sys.argv[1:]))
