@@ -38,7 +38,7 @@ from pathlib import Path
 import torch
 
 from . import tasks, zoo
-from .evaluation import evaluate
+from .evaluation import evaluate, thinks
 from .policy import ModelConfig, Policy
 from .sft import SFTConfig, bucketed_cross_entropy, train_base
 
@@ -160,7 +160,7 @@ def select_traces(
             continue
         if max_step is not None and r["step"] > max_step:
             continue
-        if think is not None and r["completion"].startswith("<think>") != think:
+        if think is not None and thinks(r["completion"]) != think:
             continue
         if how is not None and r.get("meta", {}).get("how") != how:
             continue
@@ -183,7 +183,9 @@ def sft_mixture_examples(policy: Policy, n: int, *, seed: int = 0) -> list[Examp
 
     sc = zoo.default_sft_config()
     lo, hi = sc.difficulty
-    pool = tasks.make("math", sc.pool, difficulty=sc.difficulty, seed=seed)
+    pool = [
+        p for d in sc.domains for p in tasks.make(d, sc.pool, difficulty=sc.difficulty, seed=seed)
+    ]
     rng = random.Random(f"distill/sft/{seed}")
     weights = [sc.difficulty_weights[p.difficulty - lo] for p in pool]
     batch = rng.choices(pool, weights=weights, k=n)
@@ -337,8 +339,7 @@ def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
 
 def rl_problems() -> list:
     """The tutor's RL training problems (same for the students' RLVR arm)."""
-    p = zoo.RL_PROBLEMS
-    return tasks.make(p["domain"], p["n"], difficulty=p["difficulty"], seed=p["seed"])
+    return zoo.rl_problems()
 
 
 def mean_prompt_tokens(tok, problems: Sequence) -> float:
@@ -511,7 +512,7 @@ def filter_case(
     }
     rows = []
     for label, recs in selections.items():
-        think = sum(r["completion"].startswith("<think>") for r in recs) / max(len(recs), 1)
+        think = sum(thinks(r["completion"]) for r in recs) / max(len(recs), 1)
         info = {"size": size, "traces": label, "n_traces": len(recs), "traces/think": think}
         _, got = ce_arm(base, [trace_examples(base.tokenizer, recs)], budget, cfg, **info)
         rows += got

@@ -38,11 +38,10 @@ from pathlib import Path
 import torch
 
 from . import tasks, zoo
-from .evaluation import self_check_stats, summarize
+from .evaluation import sample_and_verify, self_check_stats, summarize, thinks
 from .metrics import held_out_part
 from .policy import Policy
 from .rl import BASELINES, RLConfig, advantages, train_rlvr
-from .tokenizer import THINK
 from .utils import set_seed
 
 RESULTS_DIR = Path(__file__).resolve().parent / "data" / "experiments"
@@ -51,8 +50,7 @@ LEVELS = (1, 2, 3, 4)
 
 def train_problems() -> list[tasks.Problem]:
     """The training problems of the zoo's RL runs (math, 1-4 digits, train split)."""
-    spec = zoo.RL_PROBLEMS
-    return tasks.make(spec["domain"], spec["n"], difficulty=spec["difficulty"], seed=spec["seed"])
+    return zoo.rl_problems()
 
 
 def held_out_problems(n: int = 200, seed: int = 0) -> list[tasks.Problem]:
@@ -83,14 +81,12 @@ def behaviour_by_difficulty(
     """
     if num_samples < 1:
         raise ValueError(f"num_samples must be >= 1, got {num_samples}")
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows_p = [p for p in problems for _ in range(num_samples)]
-    rewards = tasks.rewards(rows_p, out.completions)
+    rows_p, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
     table = []
     for d in [*sorted({p.difficulty for p in problems}), "all"]:
         idx = [i for i, p in enumerate(rows_p) if d == "all" or p.difficulty == d]
-        think = [i for i in idx if out.completions[i].startswith(THINK)]
-        direct = [i for i in idx if not out.completions[i].startswith(THINK)]
+        think = [i for i in idx if thinks(out.completions[i])]
+        direct = [i for i in idx if not thinks(out.completions[i])]
         table.append(
             {
                 "difficulty": d,
@@ -150,9 +146,8 @@ def star_reinforce_gradients(
         dict with ``rewards`` (n,), ``grad_star`` and ``grad_reinforce`` (P,), ``n``,
         ``n_success`` and ``scale = n / n_success``.
     """
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows = [p for p in problems for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions))  # (n,)
+    rows, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
+    r = torch.tensor(rewards)  # (n,)
     n_success = int(r.sum())
     if n_success == 0:
         raise ValueError("no verified success in this batch: STaR has nothing to train on")
@@ -230,10 +225,8 @@ def filter_by_difficulty(
     """
     if not 0.0 <= low < high <= 1.0:
         raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows = [p for p in problems for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions)).view(len(problems), num_samples)
-    rate = r.mean(1)
+    _, _, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
+    rate = torch.tensor(rewards).view(len(problems), num_samples).mean(1)
     keep = (rate > low) & (rate < high)
     kept = [p for p, k in zip(problems, keep.tolist(), strict=True) if k]
     summary = {
@@ -282,17 +275,14 @@ def format_table(rows: Sequence[Mapping], columns: Sequence[str], *, digits: int
 
 def _batch(policy, problems, rng, prompts_per_step, num_samples, seed):
     batch = [problems[rng.randrange(len(problems))] for _ in range(prompts_per_step)]
-    out = policy.sample([p.prompt for p in batch], num_samples=num_samples, seed=seed)
-    rows = [p for p in batch for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions)).view(prompts_per_step, num_samples)
-    return batch, rows, out, r
+    rows, out, rewards = sample_and_verify(policy, batch, num_samples=num_samples, seed=seed)
+    return batch, rows, out, torch.tensor(rewards).view(prompts_per_step, num_samples)
 
 
 def _values(policy, batch, num_samples, seed) -> torch.Tensor:
     """Monte Carlo value of each prompt: its pass rate over independent samples (N,)."""
-    out = policy.sample([p.prompt for p in batch], num_samples=num_samples, seed=seed)
-    rows = [p for p in batch for _ in range(num_samples)]
-    return torch.tensor(tasks.rewards(rows, out.completions)).view(len(batch), -1).mean(1)
+    _, _, rewards = sample_and_verify(policy, batch, num_samples=num_samples, seed=seed)
+    return torch.tensor(rewards).view(len(batch), -1).mean(1)
 
 
 def gradient_variance(
@@ -386,10 +376,9 @@ def advantage_by_difficulty(
         ``adv/think`` and ``adv/direct`` (mean advantage of thinking and of direct samples),
         ``frac_negative`` (share of samples pushed down).
     """
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows = [p for p in problems for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions)).view(len(problems), num_samples)
-    thinks = [c.startswith(THINK) for c in out.completions]
+    rows, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
+    r = torch.tensor(rewards).view(len(problems), num_samples)
+    thinking = [thinks(c) for c in out.completions]
     table = []
     for b in baselines:
         if b == "critic":
@@ -404,8 +393,8 @@ def advantage_by_difficulty(
                     "difficulty": d,
                     "pass_rate": _mean(flat_r[i] for i in idx),
                     "adv/mean": _mean(adv[i] for i in idx),
-                    "adv/think": _mean(adv[i] for i in idx if thinks[i]),
-                    "adv/direct": _mean(adv[i] for i in idx if not thinks[i]),
+                    "adv/think": _mean(adv[i] for i in idx if thinking[i]),
+                    "adv/direct": _mean(adv[i] for i in idx if not thinking[i]),
                     "frac_negative": _mean(adv[i] < 0 for i in idx),
                 }
             )
@@ -433,12 +422,10 @@ def self_checks(
 
     table = []
     for name, policy in policies.items():
-        out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-        rows = [p for p in problems for _ in range(num_samples)]
-        rewards = tasks.rewards(rows, out.completions)
+        rows, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
         m = summarize(rows, out.completions, rewards, out.num_tokens, num_samples=num_samples)
         stats = self_check_stats(out.completions)
-        think = [i for i, c in enumerate(out.completions) if c.startswith(THINK)]
+        think = [i for i, c in enumerate(out.completions) if thinks(c)]
         table.append(
             {
                 "policy": name,

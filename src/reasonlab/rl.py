@@ -42,7 +42,7 @@ import torch
 import torch.nn as nn
 
 from . import metrics, tasks
-from .evaluation import evaluate
+from .evaluation import evaluate, thinks
 from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers know from rl)
     BASELINES,
     advantages,
@@ -52,7 +52,7 @@ from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers kn
     star_loss,
 )
 from .policy import Policy
-from .tokenizer import CHECK, THINK, WAIT
+from .tokenizer import CHECK, WAIT
 from .utils import set_seed
 
 #: Length buckets for the gradient pass (rows sorted by length, then split evenly).
@@ -341,7 +341,7 @@ def log_row(step: int, batch: Batch, stats: dict, wall: float) -> dict:
         metrics.REWARD_STD: float(reward.std(unbiased=False)),
         metrics.FRAC_ZERO_STD: float(zero_std_groups(reward).float().mean()),
         metrics.COVERAGE: float(solved.float().mean()),
-        metrics.THINK_USAGE: sum(c.startswith(THINK) for c in comps) / n,
+        metrics.THINK_USAGE: sum(thinks(c) for c in comps) / n,
         metrics.CHECK_RATE: sum(CHECK in c for c in comps) / n,
         metrics.WAIT_RATE: sum(WAIT in c for c in comps) / n,
         metrics.MEAN_TOKENS: float(torch.tensor(batch.out.num_tokens, dtype=torch.float).mean()),

@@ -43,6 +43,7 @@ from reasonlab.estimators import (
     majority_at_k_per_problem,
     pass_at_k_curve,
 )
+from reasonlab.tokenizer import THINK
 
 #: The vote key of every answer the verifier accepted. Using one key for all of them makes the
 #: vote agree with the verifier even when two correct answers are written differently.
@@ -245,7 +246,7 @@ def draw(
     )
     answers = [keys[i * n : (i + 1) * n] for i in range(len(problems))]
     correct = np.array(verdicts, dtype=bool).reshape(len(problems), n)
-    think = np.array([["<think>" in c for c in row] for row in completions], dtype=bool)
+    think = np.array([[THINK in c for c in row] for row in completions], dtype=bool)
     return Samples(answers, correct, tokens, logprob, think, completions, budget, seed, temperature)
 
 

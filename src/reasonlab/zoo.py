@@ -189,6 +189,14 @@ def default_rl_config():
 RL_PROBLEMS = {"domain": "math", "n": 4000, "difficulty": (1, 4), "seed": 0}
 
 
+def rl_problems() -> list:
+    """The training problems of the default RL run (:data:`RL_PROBLEMS`), built in one place."""
+    from . import tasks
+
+    spec = RL_PROBLEMS
+    return tasks.make(spec["domain"], spec["n"], difficulty=spec["difficulty"], seed=spec["seed"])
+
+
 def _build_base(load_parent):
     from .sft import train_base
 
@@ -213,18 +221,11 @@ def _build_base_multi(load_parent):
 
 
 def _build_rlvr(load_parent):
-    from . import tasks
     from .rl import train_rlvr
 
     policy = load_parent("base")
     policy.name = "rlvr"
-    problems = tasks.make(
-        RL_PROBLEMS["domain"],
-        RL_PROBLEMS["n"],
-        difficulty=RL_PROBLEMS["difficulty"],
-        seed=RL_PROBLEMS["seed"],
-    )
-    return policy, train_rlvr(policy, problems, default_rl_config())
+    return policy, train_rlvr(policy, rl_problems(), default_rl_config())
 
 
 def _builtin_recipes() -> dict[str, Recipe]:
