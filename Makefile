@@ -13,16 +13,22 @@ STAMP := $(VENV)/.reasonlab-installed
 export REASONLAB_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Checkpoints trained outside the package go to this checkout's own cache (never shared with
+# another checkout's concurrent run).
+export REASONLAB_CACHE ?= $(CURDIR)/cache
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv book test lint unit nbval browser notebooks static-js bench clean
+.PHONY: help venv book test test-full lint unit slow nbval browser notebooks artifacts static-js \
+	bench clean
 
 help:
 	@echo "make book   build the site into _build/html (sets up .venv first)"
 	@echo "make test   ruff, pytest, strict nbval, the book build and the browser tests"
+	@echo "make test-full  make test, then the slow tests (retraining from recipes); CI runs it"
 	@echo "make venv   create or refresh .venv from requirements.txt"
 	@echo "make notebooks  re-execute every notebook in place (after changing one)"
+	@echo "make artifacts  rebuild every stale shipped artifact, in order (python -m reasonlab.build)"
 	@echo "make bench  run the benchmark scripts (prints figures, not a test)"
 
 # The stamp is older than requirements.txt or pyproject.toml => the venv is stale.
@@ -35,16 +41,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-# The execution cache is keyed on the notebooks' code cells only: a change to the package under
-# src/ would otherwise leave pages showing what the old code printed (and Sphinx would not even
-# re-read an unchanged notebook). When src/ or the build extension (book/_ext, which checks each
-# execution) changed, start the build from scratch.
-SRC_HASH_CMD := find src book/_ext -type f \( -name '*.py' -o -path '*/data/*' \) | LC_ALL=C sort | xargs cat | sha1sum
-CACHE_SRC := _build/.jupyter_cache/src.sha1
+# The book is built from the notebooks' stored outputs (nothing executes; see _config.yml), so
+# only the notebooks, the pages and the build extension (book/_ext) decide what it shows. Sphinx
+# notices changed sources itself but not a changed extension: then start from scratch.
+EXT_HASH_CMD := find book/_ext -type f -name '*.py' | LC_ALL=C sort | xargs cat | sha1sum
+EXT_STAMP := _build/.ext.sha1
 
 book: venv
-	@h=$$($(SRC_HASH_CMD)); if [ "$$(cat $(CACHE_SRC) 2>/dev/null)" != "$$h" ]; then \
-		rm -rf _build; mkdir -p _build/.jupyter_cache; echo "$$h" > $(CACHE_SRC); fi
+	@h=$$($(EXT_HASH_CMD)); if [ "$$(cat $(EXT_STAMP) 2>/dev/null)" != "$$h" ]; then \
+		rm -rf _build; mkdir -p _build; echo "$$h" > $(EXT_STAMP); fi
 	mkdir -p _build && $(BIN)/jupyter-book build . -W -n --keep-going 2>&1 | tee _build/build.log
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 
@@ -52,8 +57,12 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
+# Tests marked `slow` (retraining a shipped policy from its recipe: minutes) run in test-full.
 unit: venv
-	$(BIN)/python -m pytest tests -m "not browser" -q
+	$(BIN)/python -m pytest tests -m "not browser and not slow" -q
+
+slow: venv
+	$(BIN)/python -m pytest tests -m "slow and not browser" -q
 
 nbval: venv
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
@@ -65,8 +74,15 @@ browser: venv
 test: lint unit nbval book browser
 	@echo "make test: all stages passed"
 
+# What CI runs (.ci/run): every stage of `make test`, then the slow tests.
+test-full: test slow
+	@echo "make test-full: all stages passed"
+
 notebooks: venv
 	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
+
+artifacts: venv
+	$(BIN)/python -m reasonlab.build
 
 static-js:
 	bash scripts/fetch_static_js.sh

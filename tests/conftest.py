@@ -16,6 +16,14 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# Property tests draw the same examples on every run (a failure reproduces) and never fail for
+# being slow on a loaded machine (no deadline, no "too slow" health check).
+settings.register_profile(
+    "reasonlab", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("reasonlab")
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"

@@ -103,7 +103,7 @@ def test_static_javascript_is_self_hosted_with_licences():
         assert (static / licence).is_file(), f"book/_static/{licence} is missing"
 
 
-# ------------------------------------------------------------- build-time execution check
+# ------------------------------------------------------------- stored widget state
 
 
 def _sphinx_ext():
@@ -117,46 +117,28 @@ def _sphinx_ext():
         sys.path.pop(0)
 
 
-def _fake_execution(ext, drops: list[bool]):
-    """An executor that fills in one widget view (a box with one child), and the state of both
-    unless ``drops`` says to lose the child's: the view then points at a model that is missing."""
+def test_book_build_refuses_a_notebook_whose_widget_state_is_incomplete(tmp_path):
+    """The book shows stored outputs; a view whose model (or a child's) is missing from the
+    stored state would be a blank lab, so the build stops and names the notebook."""
     import nbformat
-    from jupyter_cache.executors.utils import ExecutionResult
 
-    calls = []
-
-    def execute(nb, *args, **kwargs):
-        lose = drops[len(calls)]
-        calls.append(lose)
-        view = {"model_id": "m1"}
-        nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {ext.VIEW_MIME: view})]
-        state = {"m1": {"state": {"children": ["IPY_MODEL_m2"]}}}
-        if not lose:
-            state["m2"] = {"state": {}}
-        nb.metadata["widgets"] = {ext.STATE_MIME: {"state": state}}
-        return ExecutionResult(nb, ".", 0.0)
-
-    nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("w"), nbformat.v4.new_markdown_cell("# Lab")]
-    )
-    return execute, calls, nb
-
-
-def test_book_build_reexecutes_a_notebook_whose_widget_state_was_lost():
     ext = _sphinx_ext()
-    execute, calls, nb = _fake_execution(ext, [True, False])
-    result = ext._checked(execute)(nb, cwd=".")
-    assert calls == [True, False]  # lost once, executed again, whole the second time
-    assert result.nb is nb and ext.missing_widget_models(nb) == []
-    assert nb.cells[0].outputs[0]["data"][ext.VIEW_MIME]["model_id"] == "m1"
+    view = {"model_id": "m1"}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {ext.VIEW_MIME: view})]
+    state = {"m1": {"state": {"children": ["IPY_MODEL_m2"]}}, "m2": {"state": {}}}
+    nb.metadata["widgets"] = {ext.STATE_MIME: {"state": state}}
+    path = tmp_path / "lab.ipynb"
+    nbformat.write(nb, path)
+    ext.check_stored_widget_state([path])  # whole: no error
+    del nb.metadata["widgets"][ext.STATE_MIME]["state"]["m2"]
+    nbformat.write(nb, path)
+    from sphinx.errors import ExtensionError
 
-
-def test_book_build_fails_loudly_when_widget_state_never_comes_back():
-    ext = _sphinx_ext()
-    execute, calls, nb = _fake_execution(ext, [True] * ext.ATTEMPTS)
-    with pytest.raises(RuntimeError, match=r"notebook 'Lab': widget models \['m2'\]"):
-        ext._checked(execute)(nb, cwd=".")
-    assert len(calls) == ext.ATTEMPTS
+    with pytest.raises(
+        ExtensionError, match=r"make notebooks.*lab.ipynb \(1 model\(s\), e.g. m2\)"
+    ):
+        ext.check_stored_widget_state([path])
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)

@@ -213,3 +213,52 @@ def test_plots_draw_every_arm():
     assert len(labels) == 5 and labels[0].startswith("tutor")
     fig = plot_mix(results["mix"])
     assert fig.axes[0].get_xlabel().startswith("share of plain")
+
+
+# ----------------------------------------------------------------------------- orchestration
+
+
+@pytest.mark.slow  # about 15 s of CPU: five short trainings
+def test_build_orchestration_runs_every_student_part_in_order(tmp_path, monkeypatch):
+    """The build's student parts on a tiny recipe: ``quarter`` writes the budget, the table and
+    the student; ``mix`` and ``filter`` spend that budget; a share 0 of plain data draws the
+    distill arm's batches exactly, so its row equals the distill row at the same budget."""
+    import shutil
+
+    monkeypatch.setenv("REASONLAB_CACHE", str(tmp_path / "cache"))
+    cfg = distill.DistillConfig(
+        base_steps=3,
+        rl_steps=1,
+        eval_size=8,
+        logic_eval_size=8,
+        plain_pool=40,
+        mix_ratios=(0.0, 0.5),
+        distill_multiples=(1.0, 2.0),
+        sweep_multiple=2.0,
+        filter_multiple=1.0,
+    )
+    out = tmp_path / "data"
+    out.mkdir()
+    with pytest.raises(FileNotFoundError, match="distill/quarter"):
+        distill.build("mix", out_dir=out, cfg=cfg)  # no budget yet: an error, not a wait
+    shutil.copy(distill.DATA_DIR / distill.TRACES_FILE, out / distill.TRACES_FILE)
+    distill.build("quarter", out_dir=out, cfg=cfg)
+    assert {p.name for p in out.iterdir()} >= {
+        "budget-quarter.json",
+        "compare-quarter.json",
+        "student-quarter.pt",
+    }
+    rows = json.loads((out / "compare-quarter.json").read_text())["rows"]
+    assert [r["arm"] for r in rows] == ["base", "rlvr", "sft", "distill", "distill"]
+    budget = json.loads((out / "budget-quarter.json").read_text())["budget"]
+    assert rows[1]["flops"] == budget > 0
+    distill.build("mix", out_dir=out, cfg=cfg)
+    distill.build("filter", out_dir=out, cfg=cfg)
+    mix = json.loads((out / "mix.json").read_text())
+    assert mix["budget"] == 2.0 * budget
+    assert [r["plain_share"] for r in mix["rows"]] == [0.0, 0.5]
+    twin = next(r for r in rows if r["arm"] == "distill" and r["budget_multiple"] == 2.0)
+    for key in ("pass_rate", "think/usage", "steps", "flops"):
+        assert mix["rows"][0][key] == twin[key], key
+    filt = json.loads((out / "filter.json").read_text())["rows"]
+    assert len(filt) == 2 and sum(r["n_traces"] for r in filt) == len(distill.tutor_traces())

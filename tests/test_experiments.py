@@ -199,7 +199,7 @@ def test_stale_results_are_refused(tmp_path):
     with pytest.raises(ValueError, match="rebuild"):
         ex.load_results(tmp_path)
     path.unlink()
-    with pytest.raises(FileNotFoundError, match="build ema"):
+    with pytest.raises(FileNotFoundError, match="build experiments/ema"):
         ex.load_results(tmp_path)
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -55,9 +56,14 @@ def test_really_killed_writer(tmp_path):
         "    log.append([{'step': i, 'completion': big}]); i += 1\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, str(path)])
+    deadline = time.monotonic() + 300  # a hang bound only: the writer needs ~1 s when idle
     try:
         while not path.exists() or path.stat().st_size < 3_000_000:
-            pass
+            if proc.poll() is not None:
+                pytest.fail(f"the writer died first (exit code {proc.returncode})")
+            if time.monotonic() > deadline:
+                pytest.fail("the writer wrote under 3 MB in 300 s")
+            time.sleep(0.01)  # leave the core to the writer
     finally:
         proc.kill()
         proc.wait()

@@ -13,6 +13,10 @@ from reasonlab.verifiers import verify_code, verify_code_batch
 from reasonlab.verifiers.sandbox import UID_RANGE, _sandbox_python, compile_tests
 
 TIMEOUT = 1.0
+#: Wall-clock allowance on top of the verifier's own timeout for starting the harness and
+#: reporting, generous for a machine whose cores are all busy: these bounds tell a candidate
+#: killed at its deadline (about TIMEOUT) from one that ran on (100 s), not fast from slow.
+LOAD_SLACK = 10.0
 GOOD = "def f(x):\n    return 2 * x\n"
 TESTS = ["assert f(2) == 4", "assert f(-3) == -6"]
 ROOT_MODE = os.geteuid() == 0 and _sandbox_python()[1]
@@ -49,7 +53,7 @@ def judge(code: str, tests=TESTS, timeout: float = TIMEOUT):
     start = time.monotonic()
     result = verify_code(code, tests, timeout=timeout)
     elapsed = time.monotonic() - start
-    assert elapsed < timeout + 1.0, f"took {elapsed:.2f} s: {result.reason}"
+    assert elapsed < timeout + LOAD_SLACK, f"took {elapsed:.2f} s: {result.reason}"
     if ROOT_MODE and "sandbox_uid" in result.meta:  # (a syntax error never starts one)
         assert result.meta["sandbox_uid"] is not None
         procs, files = sandbox_leftovers(result.meta["sandbox_uid"])
@@ -243,7 +247,7 @@ def test_batch_isolates_candidates_and_keeps_order():
     assert [r.reward for r in results] == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     assert results[4].reason == "no test report: killed the judge process"
     assert results[1].reason.startswith("timeout")
-    assert elapsed < TIMEOUT + 1.0 + 0.5 * len(codes)
+    assert elapsed < TIMEOUT + LOAD_SLACK + 0.5 * len(codes)
     if ROOT_MODE:
         assert sandbox_leftovers(results[0].meta["sandbox_uid"]) == ([], [])
 

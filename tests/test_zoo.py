@@ -13,7 +13,7 @@ def test_shipped_defaults_are_small_and_load():
     for name in ("base", "base-multi", "rlvr"):
         path = zoo.path_of(name)
         assert path.parent == zoo.DATA_DIR, (
-            f"{name} is not shipped: run python -m reasonlab.zoo build"
+            f"{name} is not shipped: run python -m reasonlab.build zoo/{name}"
         )
         assert path.stat().st_size < 700_000  # well under a megabyte
         pol = zoo.load(name, train_if_missing=False)

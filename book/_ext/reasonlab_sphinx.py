@@ -1,30 +1,26 @@
-"""Small Sphinx fixes for the reasonlab book (loaded through _config.yml ``local_extensions``).
+"""Small Sphinx fixes and checks for the reasonlab book (loaded through _config.yml
+``local_extensions``).
 
 jupyter-book 1.0 registers sphinx-thebe's inline set-up script twice; the second copy re-declares a
 ``const`` and throws a JavaScript error on every page. We never enable thebe, so dropping the
 duplicate changes nothing else.
 
-Build-time execution sometimes loses part of a notebook's widget state: in two cold builds of
-about eight here, the scaling lab's page came out with 300-370 of its ~1,870 widget models missing
-(a blank lab, no error anywhere). The cause sits between the kernel's messages and nbclient's
-record of them, and we have not pinned it down. So every executed notebook is checked: each widget
-view must find its model, and every model that one refers to, in the saved state. If not, the
-notebook is executed again (up to three times, logged), and the build fails naming the notebook if
-it never comes out whole.
+The book is built from the notebooks' stored outputs (``execute_notebooks: off``), the outputs
+nbval checks; ``scripts/execute_notebooks.py`` writes them, with the widget state the static
+labs need. Before Sphinx reads anything, every notebook is checked: each widget view must find
+its model, and every model that one refers to, in the stored state. A view without its state
+would be a blank lab on the site, so the build fails naming the notebook instead.
 """
 
 from __future__ import annotations
 
-import copy
+from pathlib import Path
 from typing import Any
 
-from sphinx.util import logging
-
-logger = logging.getLogger(__name__)
+from sphinx.errors import ExtensionError
 
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 VIEW_MIME = "application/vnd.jupyter.widget-view+json"
-ATTEMPTS = 3
 
 
 def missing_widget_models(notebook) -> list[str]:
@@ -64,43 +60,29 @@ def _references(value) -> list[str]:
     return []
 
 
-def _title(notebook) -> str:
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") == "markdown":
-            text = "".join(cell.get("source", "")).strip()
-            if text:
-                return text.splitlines()[0].lstrip("# ")
-    return "?"
+def check_stored_widget_state(paths) -> None:
+    """Raise if a notebook's widget views lack stored state (the page would show blanks)."""
+    import json
+
+    broken = []
+    for path in paths:
+        missing = missing_widget_models(json.loads(Path(path).read_text()))
+        if missing:
+            broken.append(f"{path} ({len(missing)} model(s), e.g. {missing[0]})")
+    if broken:
+        raise ExtensionError(
+            "widget views without stored state, re-execute with `make notebooks`: "
+            + "; ".join(broken)
+        )
 
 
-def _checked(execute):
-    """Wrap jupyter-cache's ``single_nb_execution``: re-run a notebook whose widgets came out
-    incomplete, and fail loudly if it never comes out whole."""
-
-    def run(notebook, *args, **kwargs):
-        source = copy.deepcopy(notebook)
-        for attempt in range(1, ATTEMPTS + 1):
-            executed = copy.deepcopy(source)
-            result = execute(executed, *args, **kwargs)
-            missing = missing_widget_models(executed)
-            if result.err is not None or not missing:
-                break
-            logger.info(
-                f"reasonlab: {len(missing)} widget view(s) lost their state in execution "
-                f"{attempt} of {ATTEMPTS}; executing the notebook again"
-            )
-        else:
-            raise RuntimeError(
-                f"notebook {_title(source)!r}: widget models {missing} have no saved state after "
-                f"{ATTEMPTS} executions; its page would show blank widgets"
-            )
-        # The caller keeps using its own notebook object: give it the executed content.
-        notebook.cells = executed.cells
-        notebook.metadata = executed.metadata
-        result.nb = notebook
-        return result
-
-    return run
+def _check_notebooks(app) -> None:
+    env = app.env
+    check_stored_widget_state(
+        Path(env.doc2path(doc))
+        for doc in sorted(env.found_docs)
+        if str(env.doc2path(doc)).endswith(".ipynb")
+    )
 
 
 def _dedupe_scripts(app, pagename, templatename, context: dict[str, Any], doctree) -> None:
@@ -119,10 +101,6 @@ def _dedupe_scripts(app, pagename, templatename, context: dict[str, Any], doctre
 
 
 def setup(app) -> dict[str, Any]:
-    from myst_nb.core.execute import cache
-
-    if not getattr(cache.single_nb_execution, "_reasonlab_checked", False):
-        cache.single_nb_execution = _checked(cache.single_nb_execution)
-        cache.single_nb_execution._reasonlab_checked = True
+    app.connect("env-before-read-docs", lambda app, env, docnames: _check_notebooks(app))
     app.connect("html-page-context", _dedupe_scripts, priority=900)  # after other handlers
     return {"parallel_read_safe": True, "parallel_write_safe": True}

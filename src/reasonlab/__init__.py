@@ -12,15 +12,20 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# One idea per module; see DESIGN.md for how data flows between them.
+# One idea per module; ARCHITECTURE.md (repository root) shows how data flows between them.
 _SUBMODULES = (
+    "artifacts",
     "bandit",
+    "build",
     "distill",
     "distill_plots",
+    "estimators",
     "evaluation",
     "experiment_plots",
     "experiments",
     "labs",
+    "losses",
+    "metrics",
     "plotting",
     "policy",
     "quiz",

@@ -17,16 +17,16 @@ fraction of the tutor's parameters (:func:`student_config`):
   math and in a domain the tutor never saw, decimal comparison) at several ratios.
 * :func:`filter_case`: traces selected by their logged metadata (the RL step that produced them).
 
-``python -m reasonlab.distill build`` reruns the tutor's RL with the trajectory log on (the run
-is deterministic, so the log is exactly the shipped tutor's), trains every student and writes
-the small results into ``src/reasonlab/data/distill/``; notebooks and benchmarks only load them.
+The ``distill`` stage of ``python -m reasonlab.build`` reruns the tutor's RL with the trajectory
+log on (the run is deterministic, so the log is exactly the shipped tutor's), trains every
+student and writes the small results into ``src/reasonlab/data/distill/``; notebooks and
+benchmarks only load them.
 FLOPs are the usual estimate, 2 per parameter per token forward and 4 more backward (attention
 ignored, as it is small at these lengths).
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import random
@@ -38,10 +38,9 @@ from pathlib import Path
 import torch
 
 from . import tasks, zoo
-from .evaluation import evaluate
+from .evaluation import evaluate, thinks
 from .policy import ModelConfig, Policy
 from .sft import SFTConfig, bucketed_cross_entropy, train_base
-from .utils import set_seed
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "distill"
 TRACES_FILE = "tutor_traces.jsonl.gz"
@@ -131,7 +130,9 @@ def tutor_traces(path: str | Path | None = None) -> list[dict]:
     """The tutor's logged successes (shipped, gzipped JSONL): prompt, completion, step, meta..."""
     path = Path(path) if path is not None else DATA_DIR / TRACES_FILE
     if not path.exists():
-        raise FileNotFoundError(f"no trace log at {path}; run `python -m reasonlab.distill build`")
+        raise FileNotFoundError(
+            f"no trace log at {path}; run `python -m reasonlab.build distill/tutor`"
+        )
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -159,7 +160,7 @@ def select_traces(
             continue
         if max_step is not None and r["step"] > max_step:
             continue
-        if think is not None and r["completion"].startswith("<think>") != think:
+        if think is not None and thinks(r["completion"]) != think:
             continue
         if how is not None and r.get("meta", {}).get("how") != how:
             continue
@@ -182,7 +183,9 @@ def sft_mixture_examples(policy: Policy, n: int, *, seed: int = 0) -> list[Examp
 
     sc = zoo.default_sft_config()
     lo, hi = sc.difficulty
-    pool = tasks.make("math", sc.pool, difficulty=sc.difficulty, seed=seed)
+    pool = [
+        p for d in sc.domains for p in tasks.make(d, sc.pool, difficulty=sc.difficulty, seed=seed)
+    ]
     rng = random.Random(f"distill/sft/{seed}")
     weights = [sc.difficulty_weights[p.difficulty - lo] for p in pool]
     batch = rng.choices(pool, weights=weights, k=n)
@@ -336,8 +339,7 @@ def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
 
 def rl_problems() -> list:
     """The tutor's RL training problems (same for the students' RLVR arm)."""
-    p = zoo.RL_PROBLEMS
-    return tasks.make(p["domain"], p["n"], difficulty=p["difficulty"], seed=p["seed"])
+    return zoo.rl_problems()
 
 
 def mean_prompt_tokens(tok, problems: Sequence) -> float:
@@ -510,7 +512,7 @@ def filter_case(
     }
     rows = []
     for label, recs in selections.items():
-        think = sum(r["completion"].startswith("<think>") for r in recs) / max(len(recs), 1)
+        think = sum(thinks(r["completion"]) for r in recs) / max(len(recs), 1)
         info = {"size": size, "traces": label, "n_traces": len(recs), "traces/think": think}
         _, got = ce_arm(base, [trace_examples(base.tokenizer, recs)], budget, cfg, **info)
         rows += got
@@ -558,7 +560,7 @@ def load_results(data_dir: Path = DATA_DIR) -> dict:
     for part in ("tutor", "compare-quarter", "compare-half", "mix", "filter", "budget-quarter"):
         path = data_dir / f"{part}.json"
         if not path.exists():
-            raise FileNotFoundError(f"{path} missing; run `python -m reasonlab.distill build`")
+            raise FileNotFoundError(f"{path} missing; run `python -m reasonlab.build distill`")
         parts[part] = json.loads(path.read_text())
     cfg = {
         k: tuple(v) if isinstance(v, list) else v
@@ -597,7 +599,12 @@ def _write(path: Path, obj) -> None:
 def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None) -> None:
     """Produce one shipped part: ``tutor`` (the log; first), ``quarter`` and ``half`` (the
     comparison), then ``mix`` and ``filter`` (they need the quarter student's budget, which
-    ``quarter`` writes to ``budget-quarter.json`` as soon as its RLVR arm is done)."""
+    ``quarter`` writes to ``budget-quarter.json`` as soon as its RLVR arm is done).
+
+    Raises:
+        FileNotFoundError: ``mix`` or ``filter`` before ``quarter`` wrote the budget (the
+            ordered ``python -m reasonlab.build`` never does that).
+    """
     cfg = cfg or DistillConfig()
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -622,8 +629,11 @@ def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None)
         _write(out_dir / f"compare-{part}.json", {"rows": rows, **meta})
     elif part in ("mix", "filter"):
         budget_file = out_dir / "budget-quarter.json"
-        while not budget_file.exists():  # written by the quarter part once its RL arm is done
-            time.sleep(10)
+        if not budget_file.exists():  # written by the quarter part once its RL arm is done
+            raise FileNotFoundError(
+                f"{budget_file} is missing: build the quarter student first "
+                f"(`python -m reasonlab.build distill/quarter`)"
+            )
         multiple = cfg.sweep_multiple if part == "mix" else cfg.filter_multiple
         budget = multiple * json.loads(budget_file.read_text())["budget"]
         fn = mix_sweep if part == "mix" else filter_case
@@ -634,20 +644,9 @@ def build(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = None)
     print(f"built {part} in {time.perf_counter() - t0:.0f} s")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m reasonlab.distill", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="train students and write the shipped tables")
-    b.add_argument(
-        "parts", nargs="*", help="tutor, quarter, half, mix, filter (default: all, in order)"
-    )
-    args = parser.parse_args(argv)
-    set_seed(0)  # pins the thread count: the shipped bits depend on it
-    for part in args.parts or ["tutor", "quarter", "half", "mix", "filter"]:
-        build(part)
+if __name__ == "__main__":  # the old command: one stage of the one build command
+    import sys
 
+    from reasonlab.build import stage_main
 
-if __name__ == "__main__":
-    main()
+    sys.exit(stage_main("distill", sys.argv[1:]))

@@ -1,10 +1,10 @@
 """Held-out evaluation: pass rate, thinking usage and length, overall and per difficulty.
 
 :func:`evaluate` samples (greedy or at a temperature), verifies, and summarises with the
-metric names of DESIGN.md. :func:`self_check_stats` reads the thinking of math completions step
-by step and counts the self-checks and revisions: how often a ``<check>`` runs, whether a
-``<wait>`` follows a step that was really wrong (an error caught) or a right one (a false alarm),
-and whether the revised step is right. It is the toy's measure of an "aha moment".
+metric names of :mod:`reasonlab.metrics`. :func:`self_check_stats` reads the thinking of math
+completions step by step and counts the self-checks and revisions: how often a ``<check>``
+runs, whether a ``<wait>`` follows a step that was really wrong (an error caught) or a right one
+(a false alarm), and whether the revised step is right. It is the toy's measure of an "aha moment".
 """
 
 from __future__ import annotations
@@ -51,18 +51,43 @@ def evaluate(
         raise ValueError("evaluate needs at least one problem")
     if greedy and num_samples != 1:
         raise ValueError("greedy decoding gives identical samples: use num_samples=1")
-    out = policy.sample(
-        [p.prompt for p in problems],
+    rows, out, rewards = sample_and_verify(
+        policy,
+        problems,
         num_samples=num_samples,
+        seed=seed,
         temperature=0.0 if greedy else temperature,
         max_new_tokens=max_new_tokens,
-        seed=seed,
         max_think_tokens=max_think_tokens,
         min_think_tokens=min_think_tokens,
     )
-    rows = [p for p in problems for _ in range(num_samples)]
-    rewards = tasks.rewards(rows, out.completions)
     return summarize(rows, out.completions, rewards, out.num_tokens, num_samples=num_samples)
+
+
+def thinks(completion: str) -> bool:
+    """Whether a completion thinks first (opens with the thinking marker)."""
+    return completion.startswith(THINK)
+
+
+def sample_and_verify(
+    policy, problems: Sequence[tasks.Problem], *, num_samples: int = 1, seed: int = 0, **sample_kw
+) -> tuple[list[tasks.Problem], object, list[float]]:
+    """The rollout helper: sample ``num_samples`` completions per problem, then verify them.
+
+    Args:
+        policy: anything with :meth:`reasonlab.policy.Policy.sample`.
+        problems: N problems.
+        num_samples, seed: passed to ``policy.sample``, with ``sample_kw``.
+
+    Returns:
+        (rows, out, rewards): the N*S problems in prompt-major order (each repeated S times),
+        the :class:`~reasonlab.policy.SampleOutput`, and the N*S verified rewards (0.0 or 1.0).
+    """
+    out = policy.sample(
+        [p.prompt for p in problems], num_samples=num_samples, seed=seed, **sample_kw
+    )
+    rows = [p for p in problems for _ in range(num_samples)]
+    return rows, out, tasks.rewards(rows, out.completions)
 
 
 def summarize(
@@ -75,7 +100,7 @@ def summarize(
 ) -> dict[str, float]:
     """The metrics of :func:`evaluate` from already verified samples (prompt-major rows)."""
     n = len(rows)
-    thinks = [c.startswith(THINK) for c in completions]
+    thinking = [thinks(c) for c in completions]
 
     def mean(xs) -> float:
         xs = list(xs)
@@ -86,7 +111,7 @@ def summarize(
         "pass_rate": mean(r > 0 for r in rewards),
         "coverage": mean(solved),
         "reward/mean": mean(rewards),
-        "think/usage": mean(thinks),
+        "think/usage": mean(thinking),
         "completion/mean_tokens": mean(num_tokens),
         "tokens_per_answer": float(sum(num_tokens)) / (n // num_samples),
         "think/check_rate": mean(CHECK in c for c in completions),
@@ -95,7 +120,7 @@ def summarize(
     for d in sorted({p.difficulty for p in rows}):
         idx = [i for i, p in enumerate(rows) if p.difficulty == d]
         m[f"pass_rate/d{d}"] = mean(rewards[i] > 0 for i in idx)
-        m[f"think/usage/d{d}"] = mean(thinks[i] for i in idx)
+        m[f"think/usage/d{d}"] = mean(thinking[i] for i in idx)
         m[f"completion/mean_tokens/d{d}"] = mean(num_tokens[i] for i in idx)
     return m
 

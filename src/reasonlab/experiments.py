@@ -2,8 +2,9 @@
 
 Every function here trains or measures with the package's own machinery
 (:func:`reasonlab.rl.train_rlvr`, :func:`reasonlab.evaluation.evaluate`, the zoo's base policy)
-and returns plain data: a *history* (list of dicts, metric names of DESIGN.md) per run, or a
-*table* (list of dicts, one row per baseline, difficulty, coefficient...). Nothing here plots;
+and returns plain data: a *history* (list of dicts, metric names of :mod:`reasonlab.metrics`)
+per run, or a *table* (list of dicts, one row per baseline, difficulty, coefficient...). Nothing
+here plots;
 :mod:`reasonlab.experiment_plots` draws these tables.
 
 What the notebooks compare:
@@ -21,14 +22,13 @@ What the notebooks compare:
 * :func:`filter_by_difficulty`: keep only prompts the policy sometimes solves;
 * :func:`self_checks`: how often a policy checks a step and revises it, and whether it helps.
 
-Runs that take minutes are computed once by ``python -m reasonlab.experiments build`` into
-``src/reasonlab/data/experiments/`` (:func:`load_results` reads it); a test reruns a
+Runs that take minutes are the artifacts ``experiments/<run>`` of ``python -m reasonlab.build``
+(files in ``src/reasonlab/data/experiments/``, read by :func:`load_results`); a test reruns a
 cheap slice and compares it with what is shipped.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -38,10 +38,10 @@ from pathlib import Path
 import torch
 
 from . import tasks, zoo
-from .evaluation import self_check_stats, summarize
+from .evaluation import sample_and_verify, self_check_stats, summarize, thinks
+from .metrics import held_out_part
 from .policy import Policy
 from .rl import BASELINES, RLConfig, advantages, train_rlvr
-from .tokenizer import THINK
 from .utils import set_seed
 
 RESULTS_DIR = Path(__file__).resolve().parent / "data" / "experiments"
@@ -50,8 +50,7 @@ LEVELS = (1, 2, 3, 4)
 
 def train_problems() -> list[tasks.Problem]:
     """The training problems of the zoo's RL runs (math, 1-4 digits, train split)."""
-    spec = zoo.RL_PROBLEMS
-    return tasks.make(spec["domain"], spec["n"], difficulty=spec["difficulty"], seed=spec["seed"])
+    return zoo.rl_problems()
 
 
 def held_out_problems(n: int = 200, seed: int = 0) -> list[tasks.Problem]:
@@ -82,14 +81,12 @@ def behaviour_by_difficulty(
     """
     if num_samples < 1:
         raise ValueError(f"num_samples must be >= 1, got {num_samples}")
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows_p = [p for p in problems for _ in range(num_samples)]
-    rewards = tasks.rewards(rows_p, out.completions)
+    rows_p, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
     table = []
     for d in [*sorted({p.difficulty for p in problems}), "all"]:
         idx = [i for i, p in enumerate(rows_p) if d == "all" or p.difficulty == d]
-        think = [i for i in idx if out.completions[i].startswith(THINK)]
-        direct = [i for i in idx if not out.completions[i].startswith(THINK)]
+        think = [i for i in idx if thinks(out.completions[i])]
+        direct = [i for i in idx if not thinks(out.completions[i])]
         table.append(
             {
                 "difficulty": d,
@@ -149,9 +146,8 @@ def star_reinforce_gradients(
         dict with ``rewards`` (n,), ``grad_star`` and ``grad_reinforce`` (P,), ``n``,
         ``n_success`` and ``scale = n / n_success``.
     """
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows = [p for p in problems for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions))  # (n,)
+    rows, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
+    r = torch.tensor(rewards)  # (n,)
     n_success = int(r.sum())
     if n_success == 0:
         raise ValueError("no verified success in this batch: STaR has nothing to train on")
@@ -229,10 +225,8 @@ def filter_by_difficulty(
     """
     if not 0.0 <= low < high <= 1.0:
         raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows = [p for p in problems for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions)).view(len(problems), num_samples)
-    rate = r.mean(1)
+    _, _, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
+    rate = torch.tensor(rewards).view(len(problems), num_samples).mean(1)
     keep = (rate > low) & (rate < high)
     kept = [p for p, k in zip(problems, keep.tolist(), strict=True) if k]
     summary = {
@@ -281,17 +275,14 @@ def format_table(rows: Sequence[Mapping], columns: Sequence[str], *, digits: int
 
 def _batch(policy, problems, rng, prompts_per_step, num_samples, seed):
     batch = [problems[rng.randrange(len(problems))] for _ in range(prompts_per_step)]
-    out = policy.sample([p.prompt for p in batch], num_samples=num_samples, seed=seed)
-    rows = [p for p in batch for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions)).view(prompts_per_step, num_samples)
-    return batch, rows, out, r
+    rows, out, rewards = sample_and_verify(policy, batch, num_samples=num_samples, seed=seed)
+    return batch, rows, out, torch.tensor(rewards).view(prompts_per_step, num_samples)
 
 
 def _values(policy, batch, num_samples, seed) -> torch.Tensor:
     """Monte Carlo value of each prompt: its pass rate over independent samples (N,)."""
-    out = policy.sample([p.prompt for p in batch], num_samples=num_samples, seed=seed)
-    rows = [p for p in batch for _ in range(num_samples)]
-    return torch.tensor(tasks.rewards(rows, out.completions)).view(len(batch), -1).mean(1)
+    _, _, rewards = sample_and_verify(policy, batch, num_samples=num_samples, seed=seed)
+    return torch.tensor(rewards).view(len(batch), -1).mean(1)
 
 
 def gradient_variance(
@@ -385,10 +376,9 @@ def advantage_by_difficulty(
         ``adv/think`` and ``adv/direct`` (mean advantage of thinking and of direct samples),
         ``frac_negative`` (share of samples pushed down).
     """
-    out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-    rows = [p for p in problems for _ in range(num_samples)]
-    r = torch.tensor(tasks.rewards(rows, out.completions)).view(len(problems), num_samples)
-    thinks = [c.startswith(THINK) for c in out.completions]
+    rows, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
+    r = torch.tensor(rewards).view(len(problems), num_samples)
+    thinking = [thinks(c) for c in out.completions]
     table = []
     for b in baselines:
         if b == "critic":
@@ -403,8 +393,8 @@ def advantage_by_difficulty(
                     "difficulty": d,
                     "pass_rate": _mean(flat_r[i] for i in idx),
                     "adv/mean": _mean(adv[i] for i in idx),
-                    "adv/think": _mean(adv[i] for i in idx if thinks[i]),
-                    "adv/direct": _mean(adv[i] for i in idx if not thinks[i]),
+                    "adv/think": _mean(adv[i] for i in idx if thinking[i]),
+                    "adv/direct": _mean(adv[i] for i in idx if not thinking[i]),
                     "frac_negative": _mean(adv[i] < 0 for i in idx),
                 }
             )
@@ -432,12 +422,10 @@ def self_checks(
 
     table = []
     for name, policy in policies.items():
-        out = policy.sample([p.prompt for p in problems], num_samples=num_samples, seed=seed)
-        rows = [p for p in problems for _ in range(num_samples)]
-        rewards = tasks.rewards(rows, out.completions)
+        rows, out, rewards = sample_and_verify(policy, problems, num_samples=num_samples, seed=seed)
         m = summarize(rows, out.completions, rewards, out.num_tokens, num_samples=num_samples)
         stats = self_check_stats(out.completions)
-        think = [i for i, c in enumerate(out.completions) if c.startswith(THINK)]
+        think = [i for i, c in enumerate(out.completions) if thinks(c)]
         table.append(
             {
                 "policy": name,
@@ -525,7 +513,7 @@ def build_item(name: str, *, progress: bool = True) -> dict:
         "name": name,
         "base_key": zoo.key("base"),
         "rlvr_key": zoo.key("rlvr"),
-        "command": f"python -m reasonlab.experiments build {name}",
+        "command": f"python -m reasonlab.build experiments/{name}",
     }
     base = zoo.load("base")
     if name == "gradvar":
@@ -549,7 +537,7 @@ def _read_item(name: str, folder: Path, check: bool) -> dict:
     path = results_path(name, folder)
     if not path.exists():
         raise FileNotFoundError(
-            f"no shipped result at {path}; run `python -m reasonlab.experiments build {name}`"
+            f"no shipped result at {path}; run `python -m reasonlab.build experiments/{name}`"
         )
     data = json.loads(path.read_text())
     meta = data["meta"]
@@ -562,7 +550,7 @@ def _read_item(name: str, folder: Path, check: bool) -> dict:
 
 
 def _eval_row(row: Mapping) -> dict:
-    return {k: v for k, v in row.items() if k.startswith(("pass_rate", "eval/"))}
+    return held_out_part(row)
 
 
 def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
@@ -591,7 +579,7 @@ def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
                 raise ValueError(
                     f"the shipped run {name!r} starts from another evaluation than the zoo's "
                     f"'rlvr' (base or sampler changed): rebuild with "
-                    f"`python -m reasonlab.experiments build`"
+                    f"`python -m reasonlab.build experiments`"
                 )
     runs = {
         comp: {label: histories[name] for label, name in table.items()}
@@ -614,23 +602,18 @@ def _json_safe(obj):
     return obj
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m reasonlab.experiments", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="run the slow comparisons and write the shipped JSON")
-    b.add_argument("names", nargs="*", help="runs and tables to build (default: all)")
-    b.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON files")
-    args = parser.parse_args(argv)
-    for name in args.names or [*RUNS, *TABLES]:
-        set_seed(0)  # pins the thread count: the shipped numbers depend on it
-        data = build_item(name)
-        path = results_path(name, args.out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(_json_safe(data), separators=(",", ":")) + "\n")
-        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+def write_item(name: str, folder: Path = RESULTS_DIR) -> Path:
+    """Compute one shipped run or table (:func:`build_item`) and write its JSON file."""
+    data = build_item(name)
+    path = results_path(name, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_json_safe(data), separators=(",", ":")) + "\n")
+    return path
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # the old command: one stage of the one build command
+    import sys
+
+    from reasonlab.build import stage_main
+
+    sys.exit(stage_main("experiments", sys.argv[1:]))

@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-#: Readable axis labels for the metric names of DESIGN.md.
+from .metrics import is_held_out
+
+#: Readable axis labels for the metric names of :mod:`reasonlab.metrics`.
 LABELS = {
     "reward/mean": "mean reward (training batch)",
     "pass_rate/greedy": "held-out pass rate, greedy",
@@ -31,7 +33,7 @@ LABELS = {
 def _series(history: Sequence[Mapping], key: str, x: str = "step") -> tuple[list, list]:
     """(xs, ys) of the rows that measured ``key`` (evaluation rows only for held-out keys)."""
     xs, ys = [], []
-    held_out = key.startswith(("pass_rate", "eval/"))
+    held_out = is_held_out(key)
     for row in history:
         if key not in row or row[key] is None:
             continue

@@ -21,6 +21,12 @@ Options: a KL penalty to the starting policy (``kl_coef``), PPO-style ratio clip
 several updates per batch (``clip``, ``ppo_epochs``), a cost per token (``cost_per_token``),
 dropping groups whose samples all got the same reward (``filter_zero_std``, "dynamic sampling").
 With ``objective="star"`` the same loop does STaR: cross-entropy on the verified successes.
+
+:func:`train_rlvr` is six named steps, each a function a notebook can show and a test can call:
+:func:`rollout` (sample), :func:`verify` (reward), :func:`reasonlab.losses.advantages` and the
+losses of :mod:`reasonlab.losses` (inside :func:`accumulate_gradients`), :func:`update` (the
+optimizer steps, the critic, the running mean) and :func:`log_row` (the history row), plus
+:func:`held_out` for the evaluation every ``eval_every`` steps.
 """
 
 from __future__ import annotations
@@ -28,21 +34,29 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
 
-from . import tasks
-from .evaluation import evaluate
+from . import metrics, tasks
+from .evaluation import evaluate, thinks
+from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers know from rl)
+    BASELINES,
+    advantages,
+    clipped_loss,
+    kl_per_sample,
+    reinforce_loss,
+    star_loss,
+)
 from .policy import Policy
-from .tokenizer import CHECK, THINK, WAIT
+from .tokenizer import CHECK, WAIT
 from .utils import set_seed
 
 #: Length buckets for the gradient pass (rows sorted by length, then split evenly).
 CHUNKS = 4
-BASELINES = ("none", "ema", "group", "group_std", "critic")
 OBJECTIVES = ("reinforce", "star")
 
 
@@ -100,49 +114,6 @@ class Critic(nn.Module):
         return self.net(h).squeeze(-1)
 
 
-def advantages(
-    rewards: torch.Tensor,
-    baseline: str,
-    *,
-    ema: float | None = None,
-    values: torch.Tensor | None = None,
-    eps: float = 1e-4,
-) -> torch.Tensor:
-    """Advantages for rewards laid out as (N prompts, S samples).
-
-    Args:
-        rewards: (N, S).
-        baseline: one of ``BASELINES``.
-        ema: the running mean (for ``"ema"``).
-        values: (N,) critic predictions (for ``"critic"``).
-        eps: keeps GRPO's division finite when a group's rewards are all equal.
-
-    Returns:
-        (N, S) advantages.
-    """
-    n, s = rewards.shape
-    if baseline == "none":
-        return rewards.clone()
-    if baseline == "ema":
-        return rewards - (0.0 if ema is None else ema)
-    if baseline == "group":  # leave-one-out mean: the baseline never sees its own sample
-        return rewards - (rewards.sum(1, keepdim=True) - rewards) / (s - 1)
-    if baseline == "group_std":
-        mean, std = rewards.mean(1, keepdim=True), rewards.std(1, unbiased=False, keepdim=True)
-        return (rewards - mean) / (std + eps)
-    if baseline == "critic":
-        if values is None:
-            raise ValueError("baseline 'critic' needs values")
-        return rewards - values[:, None]
-    raise ValueError(f"unknown baseline {baseline!r}; choose one of {BASELINES}")
-
-
-def _kl_per_sample(logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """k3 estimate of KL(policy || reference), summed over each completion's tokens: (B,)."""
-    d = (ref_logp - logp) * mask
-    return ((d.exp() - d - 1.0) * mask).sum(1)
-
-
 def _length_chunks(lengths: Sequence[int], n: int) -> list[list[int]]:
     """Row indices sorted by length and cut into ``n`` nearly equal chunks."""
     order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
@@ -160,6 +131,255 @@ def _as_log(trajectories):
         if isinstance(trajectories, TrajectoryLog)
         else TrajectoryLog(Path(trajectories))
     )
+
+
+# ----------------------------------------------------------------------------- the pieces
+
+
+@dataclass
+class Batch:
+    """One step's samples, prompt-major: row ``i`` is sample ``i % S`` of prompt ``i // S``.
+
+    Attributes:
+        rows: the N*S problems, each repeated S times.
+        out: the policy's :class:`~reasonlab.policy.SampleOutput`.
+        results: the verifier's results, one per row (set by :func:`verify`).
+        correct: (N*S,) the verdicts, 0 or 1.
+        reward: (N, S) verdict minus the token cost.
+    """
+
+    rows: list[tasks.Problem]
+    out: Any
+    results: list = field(default_factory=list)
+    correct: torch.Tensor | None = None
+    reward: torch.Tensor | None = None
+
+    @property
+    def prompts(self) -> list[str]:
+        return [p.prompt for p in self.rows]
+
+
+def rollout(policy: Policy, problems, rng: random.Random, cfg: RLConfig, step: int) -> Batch:
+    """1. Roll out: ``num_samples`` samples for each of ``prompts_per_step`` drawn prompts."""
+    batch = [problems[rng.randrange(len(problems))] for _ in range(cfg.prompts_per_step)]
+    out = policy.sample(
+        [p.prompt for p in batch],
+        num_samples=cfg.num_samples,
+        temperature=cfg.temperature,
+        max_new_tokens=cfg.max_new_tokens,
+        seed=cfg.seed * 1_000_003 + step,
+    )
+    return Batch([p for p in batch for _ in range(cfg.num_samples)], out)
+
+
+def verify(batch: Batch, cfg: RLConfig) -> Batch:
+    """2. Verify: the reward is the verdict on the final answer (minus a token cost), nothing
+    else; thinking is never rewarded."""
+    batch.results = tasks.verify_batch(batch.rows, batch.out.completions)
+    batch.correct = torch.tensor([float(r.reward) for r in batch.results])
+    n_tok = torch.tensor(batch.out.num_tokens, dtype=torch.float)
+    batch.reward = (batch.correct - cfg.cost_per_token * n_tok).view(cfg.prompts_per_step, -1)
+    return batch
+
+
+def successes(batch: Batch, step: int, policy_name: str) -> list[dict]:
+    """The verified successes of a batch as trajectory-log records."""
+    return [
+        {
+            "prompt": p.prompt,
+            "completion": c,
+            "reward": float(r.reward),
+            "meta": r.meta,
+            "domain": p.domain,
+            "difficulty": p.difficulty,
+            "step": step,
+            "policy": policy_name,
+        }
+        for p, c, r in zip(batch.rows, batch.out.completions, batch.results, strict=True)
+        if r.reward > 0
+    ]
+
+
+def sample_weights(batch: Batch, cfg: RLConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which samples the loss counts, and its fixed denominator.
+
+    Returns:
+        (keep, denom): keep (N*S,) is 0 for the groups ``filter_zero_std`` drops (all rewards
+        equal: no signal), else 1; denom is the number of kept samples (REINFORCE) or of
+        verified successes (STaR), at least 1.
+    """
+    keep = torch.ones_like(batch.reward)
+    if cfg.filter_zero_std:
+        keep = (~zero_std_groups(batch.reward)).float()[:, None].expand_as(batch.reward)
+    keep = keep.reshape(-1)
+    count = (batch.correct > 0).float().sum() if cfg.objective == "star" else keep.sum()
+    return keep, count.clamp(min=1.0)
+
+
+def zero_std_groups(reward: torch.Tensor) -> torch.Tensor:
+    """(N,) True where every sample of a prompt got the same reward."""
+    return reward.std(1, unbiased=False) == 0
+
+
+@dataclass
+class Learner:
+    """What an update changes: the policy, its optimizer, the KL reference and the critic."""
+
+    policy: Policy
+    opt: torch.optim.Optimizer
+    reference: Policy
+    critic: Critic | None = None
+    critic_opt: torch.optim.Optimizer | None = None
+    ema: float | None = None
+    last_kl: float = 0.0
+
+    @classmethod
+    def start(cls, policy: Policy, cfg: RLConfig) -> Learner:
+        reference = policy.clone(name="reference")  # the KL anchor: the policy before RL
+        critic = Critic(policy.config.n_embd) if cfg.baseline == "critic" else None
+        opt = torch.optim.Adam(policy.model.parameters(), lr=cfg.lr)
+        critic_opt = torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr) if critic else None
+        return cls(policy, opt, reference, critic, critic_opt)
+
+
+def accumulate_gradients(
+    learner: Learner, batch: Batch, cfg: RLConfig, *, epoch: int, want_kl: bool, old_lp: dict
+) -> dict:
+    """3-4. Advantages and the loss, backpropagated chunk by chunk into ``.grad``.
+
+    The loss is a sum over samples divided by a fixed count, so it accumulates over chunks of
+    similar length (short rows then do not pay for the long ones' padding). Returns the
+    epoch's ``loss``, summed ``kl``, ``entropy`` sums and the critic's ``values`` (epoch 0).
+    """
+    policy, critic = learner.policy, learner.critic
+    keep, denom = sample_weights(batch, cfg)
+    adv = None if critic else advantages(batch.reward, cfg.baseline, ema=learner.ema).reshape(-1)
+    succ = (batch.correct > 0).float()
+    prompts, ids = batch.prompts, batch.out.token_ids
+    stats = {"loss": 0.0, "kl": 0.0, "ent_sum": 0.0, "ent_n": 0.0, "values": []}
+    for ci, ch in enumerate(_length_chunks(batch.out.num_tokens, CHUNKS)):
+        cp, cids, idx = [prompts[i] for i in ch], [ids[i] for i in ch], torch.tensor(ch)
+        cur = policy.logprobs(cp, cids, with_entropy=epoch == 0, with_hidden=critic is not None)
+        tok_lp, mask = cur["token_logprobs"], cur["mask"]
+        if critic is not None:
+            values = critic(cur["hidden"].detach())  # (b,) one per row's prompt
+            a = batch.reward.reshape(-1)[idx] - values.detach()
+            if epoch == 0:
+                stats["values"].append((idx, values))
+        else:
+            a = adv[idx]
+        if cfg.objective == "star":
+            loss = star_loss(tok_lp.sum(1), succ.reshape(-1)[idx])
+        elif cfg.clip is None:
+            loss = reinforce_loss(tok_lp.sum(1), a, keep[idx])
+        else:
+            if epoch == 0:
+                old_lp[ci] = tok_lp.detach()
+            loss = clipped_loss(tok_lp, old_lp[ci], mask, a, keep[idx], cfg.clip)
+        if want_kl:
+            with torch.no_grad():
+                ref_lp = learner.reference.logprobs(cp, cids)["token_logprobs"]
+            kl = kl_per_sample(tok_lp, ref_lp, mask)  # (b,)
+            stats["kl"] += float(kl.detach().sum())
+            if cfg.kl_coef > 0:
+                loss = loss + cfg.kl_coef * kl.sum() * denom / len(batch.rows)
+        (loss / denom).backward()
+        stats["loss"] += float(loss.detach()) / float(denom)
+        if epoch == 0:
+            stats["ent_sum"] += float(cur["entropy"].detach().sum())
+            stats["ent_n"] += float(mask.sum())
+    return stats
+
+
+def update(learner: Learner, batch: Batch, cfg: RLConfig, step: int) -> dict:
+    """5. Update: ``ppo_epochs`` clipped gradient steps on the batch, then the critic and the
+    running mean. Returns ``loss``, ``kl``, ``entropy`` and ``grad_norm`` for the log."""
+    policy = learner.policy
+    policy.model.train()
+    want_kl = cfg.kl_coef > 0 or step % cfg.eval_every == 0 or step == cfg.steps
+    old_lp: dict[int, torch.Tensor] = {}
+    for epoch in range(cfg.ppo_epochs):
+        learner.opt.zero_grad(set_to_none=True)
+        stats = accumulate_gradients(
+            learner, batch, cfg, epoch=epoch, want_kl=want_kl, old_lp=old_lp
+        )
+        if epoch == 0:
+            first = stats
+        grad_norm = float(
+            torch.nn.utils.clip_grad_norm_(policy.model.parameters(), cfg.max_grad_norm)
+        )
+        learner.opt.step()
+    kl = first["kl"] / len(batch.rows) if want_kl else learner.last_kl
+    learner.last_kl = kl
+    if learner.critic is not None:
+        update_critic(learner, batch, first["values"])
+    batch_mean = float(batch.reward.mean())
+    d = cfg.ema_decay
+    learner.ema = batch_mean if learner.ema is None else d * learner.ema + (1 - d) * batch_mean
+    policy.model.eval()
+    entropy = first["ent_sum"] / max(first["ent_n"], 1.0)
+    return {"loss": stats["loss"], "kl": kl, "entropy": entropy, "grad_norm": grad_norm}
+
+
+def update_critic(learner: Learner, batch: Batch, values: list) -> None:
+    """Regress each prompt's value on its group's mean outcome (a Monte Carlo estimate)."""
+    reward = batch.reward
+    target = reward.mean(1, keepdim=True).expand_as(reward).reshape(-1)
+    closs = sum(((v - target[i]) ** 2).sum() for i, v in values) / len(batch.rows)
+    learner.critic_opt.zero_grad(set_to_none=True)
+    closs.backward()
+    learner.critic_opt.step()
+
+
+def log_row(step: int, batch: Batch, stats: dict, wall: float) -> dict:
+    """6. Log: the batch statistics of one update (metric names of :mod:`reasonlab.metrics`)."""
+    comps, reward, n = batch.out.completions, batch.reward, len(batch.out.completions)
+    solved = batch.correct.view(reward.shape[0], -1).max(1).values > 0
+    return {
+        metrics.STEP: step,
+        metrics.REWARD_MEAN: float(reward.mean()),
+        metrics.REWARD_STD: float(reward.std(unbiased=False)),
+        metrics.FRAC_ZERO_STD: float(zero_std_groups(reward).float().mean()),
+        metrics.COVERAGE: float(solved.float().mean()),
+        metrics.THINK_USAGE: sum(thinks(c) for c in comps) / n,
+        metrics.CHECK_RATE: sum(CHECK in c for c in comps) / n,
+        metrics.WAIT_RATE: sum(WAIT in c for c in comps) / n,
+        metrics.MEAN_TOKENS: float(torch.tensor(batch.out.num_tokens, dtype=torch.float).mean()),
+        metrics.KL: stats["kl"],
+        metrics.ENTROPY: stats["entropy"],
+        metrics.GRAD_NORM: stats["grad_norm"],
+        metrics.LOSS: stats["loss"],
+        metrics.WALL_S: wall,
+    }
+
+
+def held_out(policy: Policy, problems, cfg: RLConfig, step: int) -> dict:
+    """Held-out pass rates (greedy and sampled), thinking and length, for a history row."""
+    kw = {"max_new_tokens": cfg.max_new_tokens}
+    greedy = evaluate(policy, problems, greedy=True, seed=cfg.seed, **kw)
+    sampled = evaluate(policy, problems, greedy=False, seed=cfg.seed + step, **kw)
+    row = {metrics.EVAL_STEP: step}
+    row.update(
+        {metrics.decoded(k, metrics.GREEDY): v for k, v in greedy.items() if metrics.is_held_out(k)}
+    )
+    for key, val in sampled.items():
+        if metrics.is_held_out(key):
+            row[metrics.decoded(key, metrics.SAMPLED)] = val
+        elif metrics.logged_during_training(key):
+            row[metrics.during_training(key)] = val
+    return row
+
+
+def default_eval_problems(problems, cfg: RLConfig) -> list[tasks.Problem]:
+    """``eval_size`` problems of the test split, same domain and difficulty range."""
+    lo, hi = min(p.difficulty for p in problems), max(p.difficulty for p in problems)
+    p0 = problems[0]
+    return tasks.make(
+        p0.domain, cfg.eval_size, difficulty=(lo, hi), seed=cfg.seed, split="test", kind=p0.kind
+    )
+
+
+# ----------------------------------------------------------------------------- the loop
 
 
 def train_rlvr(
@@ -185,13 +405,8 @@ def train_rlvr(
         progress: show a tqdm progress bar.
 
     Returns:
-        the history: one dict per update (``step`` 1..steps) plus a row ``step`` 0 before
-        training. Keys: ``reward/mean``, ``reward/std``, ``frac_reward_zero_std``, ``coverage``,
-        ``think/usage``, ``think/check_rate``, ``think/wait_rate``, ``completion/mean_tokens``,
-        ``kl``, ``entropy``, ``grad_norm``, ``loss``, ``wall_s`` (training time, evaluation
-        excluded), and the held-out ``pass_rate/greedy``, ``pass_rate/sampled`` (overall and
-        ``/d1``..``/d4``), ``eval/think/usage``, ``eval/completion/mean_tokens``, measured every
-        ``eval_every`` updates and carried forward (``eval_step`` says when).
+        the history: a row ``step`` 0, then one per update with the keys of :func:`log_row` and
+        of :func:`held_out` (measured every ``eval_every`` updates, carried forward between).
     """
     from tqdm.auto import tqdm
 
@@ -199,46 +414,12 @@ def train_rlvr(
     if not problems:
         raise ValueError("train_rlvr needs at least one training problem")
     set_seed(cfg.seed)
-    if eval_problems is None:
-        lo = min(p.difficulty for p in problems)
-        hi = max(p.difficulty for p in problems)
-        p0 = problems[0]
-        eval_problems = tasks.make(
-            p0.domain, cfg.eval_size, difficulty=(lo, hi), seed=cfg.seed, split="test", kind=p0.kind
-        )
+    evals = eval_problems if eval_problems is not None else default_eval_problems(problems, cfg)
     log = _as_log(trajectories)
-    reference = policy.clone(name="reference")  # the KL anchor: the policy before RL
-    last_kl = 0.0
-    critic = Critic(policy.config.n_embd) if cfg.baseline == "critic" else None
-    opt = torch.optim.Adam(policy.model.parameters(), lr=cfg.lr)
-    critic_opt = torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr) if critic else None
+    learner = Learner.start(policy, cfg)
     rng = random.Random(f"rl/{cfg.seed}")
-    ema: float | None = None
-
-    def held_out(step: int) -> dict:
-        greedy = evaluate(
-            policy, eval_problems, greedy=True, seed=cfg.seed, max_new_tokens=cfg.max_new_tokens
-        )
-        sampled = evaluate(
-            policy,
-            eval_problems,
-            greedy=False,
-            seed=cfg.seed + step,
-            max_new_tokens=cfg.max_new_tokens,
-        )
-        row = {"eval_step": step}
-        for key, val in greedy.items():
-            if key.startswith("pass_rate"):
-                row[key.replace("pass_rate", "pass_rate/greedy", 1)] = val
-        for key, val in sampled.items():
-            if key.startswith("pass_rate"):
-                row[key.replace("pass_rate", "pass_rate/sampled", 1)] = val
-            elif key.startswith(("think/", "completion/")):
-                row[f"eval/{key}"] = val
-        return row
-
-    last_eval = held_out(0)
-    history = [{"step": 0, "wall_s": 0.0, **last_eval}]
+    last_eval = held_out(policy, evals, cfg, 0)
+    history = [{metrics.STEP: 0, metrics.WALL_S: 0.0, **last_eval}]
     if callback is not None:
         callback(history[0])
     wall = 0.0
@@ -247,149 +428,22 @@ def train_rlvr(
     )
     for step in bar:
         t0 = time.perf_counter()
-        # 1. Roll out: S samples for each of N prompts drawn from the training problems.
-        batch = [problems[rng.randrange(len(problems))] for _ in range(cfg.prompts_per_step)]
-        out = policy.sample(
-            [p.prompt for p in batch],
-            num_samples=cfg.num_samples,
-            temperature=cfg.temperature,
-            max_new_tokens=cfg.max_new_tokens,
-            seed=cfg.seed * 1_000_003 + step,
-        )
-        policy.model.train()
-        rows = [p for p in batch for _ in range(cfg.num_samples)]
-        # 2. Verify: the reward is the verdict on the final answer, nothing else.
-        results = tasks.verify_batch(rows, out.completions)
-        correct = torch.tensor([float(r.reward) for r in results])
-        n_tok = torch.tensor(out.num_tokens, dtype=torch.float)
-        reward = (correct - cfg.cost_per_token * n_tok).view(cfg.prompts_per_step, -1)  # (N, S)
+        batch = verify(rollout(policy, problems, rng, cfg, step), cfg)
         if log is not None:
-            log.append(
-                [
-                    {
-                        "prompt": rows[i].prompt,
-                        "completion": out.completions[i],
-                        "reward": float(results[i].reward),
-                        "meta": results[i].meta,
-                        "domain": rows[i].domain,
-                        "difficulty": rows[i].difficulty,
-                        "step": step,
-                        "policy": policy.name,
-                    }
-                    for i in range(len(rows))
-                    if results[i].reward > 0
-                ]
-            )
-        # 3. Advantages from the chosen baseline (the critic's need the hidden states: step 4).
-        zero_std = reward.std(1, unbiased=False) == 0  # (N,) groups with no signal
-        keep = torch.ones_like(reward)
-        if cfg.filter_zero_std:
-            keep = (~zero_std).float()[:, None].expand_as(reward)
-        keep = keep.reshape(-1)
-        adv = None if critic else advantages(reward, cfg.baseline, ema=ema).reshape(-1)
-        succ = (correct > 0).float()
-        # The loss is a sum over samples divided by a fixed count, so it can be accumulated
-        # over chunks of similar length (short rows then do not pay for the long ones' padding).
-        denom = succ.sum().clamp(min=1.0) if cfg.objective == "star" else keep.sum().clamp(min=1.0)
-        prompts = [p.prompt for p in rows]
-        want_kl = reference is not None and (
-            cfg.kl_coef > 0 or step % cfg.eval_every == 0 or step == cfg.steps
-        )
-        chunks = _length_chunks(out.num_tokens, CHUNKS)
-        old_lp: dict[int, torch.Tensor] = {}
-        # 4. The loss -(advantage * logprob), then one or more (clipped) gradient steps.
-        for epoch in range(cfg.ppo_epochs):
-            opt.zero_grad(set_to_none=True)
-            loss_val, kl_sum, ent_sum, ent_n, values_all = 0.0, 0.0, 0.0, 0.0, []
-            for ci, ch in enumerate(chunks):
-                cp = [prompts[i] for i in ch]
-                cids = [out.token_ids[i] for i in ch]
-                cur = policy.logprobs(
-                    cp, cids, with_entropy=epoch == 0, with_hidden=critic is not None
-                )
-                tok_lp, mask = cur["token_logprobs"], cur["mask"]
-                idx = torch.tensor(ch)
-                if critic is not None:
-                    values = critic(cur["hidden"].detach())  # (b,) one per row's prompt
-                    a = reward.reshape(-1)[idx] - values.detach()
-                    if epoch == 0:
-                        values_all.append((idx, values))
-                else:
-                    a = adv[idx]
-                k = keep[idx]
-                if cfg.objective == "star":
-                    loss = -(succ.reshape(-1)[idx] * tok_lp.sum(1)).sum()
-                elif cfg.clip is None:
-                    loss = -(k * a * tok_lp.sum(1)).sum()
-                else:
-                    if epoch == 0:
-                        old_lp[ci] = tok_lp.detach()
-                    ratio = torch.exp(tok_lp - old_lp[ci])  # (b, T) per token
-                    aa = a[:, None]
-                    surr = torch.minimum(ratio * aa, ratio.clamp(1 - cfg.clip, 1 + cfg.clip) * aa)
-                    loss = -(k * (surr * mask).sum(1)).sum()
-                if want_kl:
-                    with torch.no_grad():
-                        ref_lp = reference.logprobs(cp, cids)["token_logprobs"]
-                    kl = _kl_per_sample(tok_lp, ref_lp, mask)  # (b,)
-                    kl_sum += float(kl.detach().sum())
-                    if cfg.kl_coef > 0:
-                        loss = loss + cfg.kl_coef * kl.sum() * denom / len(rows)
-                (loss / denom).backward()
-                loss_val += float(loss.detach()) / float(denom)
-                if epoch == 0:
-                    ent_sum += float(cur["entropy"].detach().sum())
-                    ent_n += float(mask.sum())
-            if epoch == 0:
-                entropy = ent_sum / max(ent_n, 1.0)
-                kl_mean = kl_sum / len(rows) if want_kl else last_kl
-            grad_norm = float(
-                torch.nn.utils.clip_grad_norm_(policy.model.parameters(), cfg.max_grad_norm)
-            )
-            opt.step()
-        last_kl = kl_mean
-        if critic is not None:
-            # Regress each prompt's value on its group's mean outcome (a Monte Carlo estimate).
-            target = reward.mean(1, keepdim=True).expand_as(reward).reshape(-1)
-            closs = sum(((v - target[i]) ** 2).sum() for i, v in values_all) / len(rows)
-            critic_opt.zero_grad(set_to_none=True)
-            closs.backward()
-            critic_opt.step()
-        batch_mean = float(reward.mean())
-        ema = batch_mean if ema is None else cfg.ema_decay * ema + (1 - cfg.ema_decay) * batch_mean
-        policy.model.eval()
+            log.append(successes(batch, step, policy.name))
+        stats = update(learner, batch, cfg, step)
         wall += time.perf_counter() - t0
-
-        # 6. Log: batch statistics every step, held-out pass rates every eval_every steps.
-        comps = out.completions
-        row = {
-            "step": step,
-            "reward/mean": float(reward.mean()),
-            "reward/std": float(reward.std(unbiased=False)),
-            "frac_reward_zero_std": float(zero_std.float().mean()),
-            "coverage": float(
-                (correct.view(cfg.prompts_per_step, -1).max(1).values > 0).float().mean()
-            ),
-            "think/usage": sum(c.startswith(THINK) for c in comps) / len(comps),
-            "think/check_rate": sum(CHECK in c for c in comps) / len(comps),
-            "think/wait_rate": sum(WAIT in c for c in comps) / len(comps),
-            "completion/mean_tokens": float(n_tok.mean()),
-            "kl": kl_mean,
-            "entropy": entropy,
-            "grad_norm": grad_norm,
-            "loss": loss_val,
-            "wall_s": wall,
-        }
+        row = log_row(step, batch, stats, wall)
         if step % cfg.eval_every == 0 or step == cfg.steps:
-            last_eval = held_out(step)
+            last_eval = held_out(policy, evals, cfg, step)
         row.update(last_eval)
         history.append(row)
         if callback is not None:
             callback(row)
         bar.set_postfix(
-            reward=f"{row['reward/mean']:.2f}",
-            think=f"{row['think/usage']:.2f}",
-            greedy=f"{row['pass_rate/greedy']:.2f}",
+            reward=f"{row[metrics.REWARD_MEAN]:.2f}",
+            think=f"{row[metrics.THINK_USAGE]:.2f}",
+            greedy=f"{row[metrics.decoded(metrics.PASS_RATE, metrics.GREEDY)]:.2f}",
         )
     policy.model.eval()
     return history

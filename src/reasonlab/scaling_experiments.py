@@ -2,7 +2,7 @@
 
 The rule that keeps these cheap and honest: sample **once** per (policy, thinking budget), with
 ``n = max(ks)`` samples per problem, then compute every k from that one batch with the exact
-subset estimators of :mod:`reasonlab.scaling`. Budgets share the seed (common random numbers),
+subset estimators of :mod:`reasonlab.estimators`. Budgets share the seed (common random numbers),
 so their differences are not drowned by sampling noise.
 
 Tables are lists of dicts (one row per budget and k), like a training history. Keys:
@@ -36,13 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from reasonlab.scaling import (
+from reasonlab.estimators import (
     _check_int,
     best_of_n_at_k,
     binomials,
     majority_at_k_per_problem,
     pass_at_k_curve,
 )
+from reasonlab.tokenizer import THINK
 
 #: The vote key of every answer the verifier accepted. Using one key for all of them makes the
 #: vote agree with the verifier even when two correct answers are written differently.
@@ -245,7 +246,7 @@ def draw(
     )
     answers = [keys[i * n : (i + 1) * n] for i in range(len(problems))]
     correct = np.array(verdicts, dtype=bool).reshape(len(problems), n)
-    think = np.array([["<think>" in c for c in row] for row in completions], dtype=bool)
+    think = np.array([[THINK in c for c in row] for row in completions], dtype=bool)
     return Samples(answers, correct, tokens, logprob, think, completions, budget, seed, temperature)
 
 

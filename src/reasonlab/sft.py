@@ -252,8 +252,10 @@ def fit(
 def star(policy: Policy, problems: Sequence[tasks.Problem], config=None, **kwargs) -> list[dict]:
     """STaR: sample, keep verified successes, cross-entropy on them; same loop as RLVR.
 
-    Takes the same arguments as :func:`reasonlab.rl.train_rlvr` (the config's ``baseline``,
-    ``kl_coef`` and ``clip`` are ignored), so a comparison at equal budget changes one line.
+    Takes the same arguments as :func:`reasonlab.rl.train_rlvr`, so a comparison at equal
+    budget changes one line. Of the config, ``baseline`` and ``clip`` do not enter STaR's loss
+    (a critic is still trained if asked for); ``kl_coef`` does: a positive value adds the same
+    KL penalty to the starting policy as in RLVR (0, the default, is plain STaR).
     """
     from .rl import RLConfig, train_rlvr
 

@@ -2,23 +2,24 @@
 
 ``rl.zoo.load("base")`` returns the pre-trained base policy, ``rl.zoo.load("rlvr")`` the base
 after the default RLVR run. Each name has a *recipe* (a config plus the function that trains
-it); the checkpoint file is named by a hash of the recipe's config, its parents' keys and the
-package version, so changing any of them trains a new checkpoint instead of loading a stale one.
+it); the checkpoint file is named by a hash of the recipe's config and its parents' keys, so
+changing either trains a new checkpoint instead of loading a stale one. The package version is
+not hashed: a release changes no weights, so it must not hide the shipped checkpoints.
 
 Where a checkpoint is looked for, in order:
 
 1. ``src/reasonlab/data/zoo/`` inside the package: the small default checkpoints ship with it
-   (regenerate them with ``python -m reasonlab.zoo build``), so a reader never waits;
+   (the artifacts ``zoo/<name>`` of ``python -m reasonlab.build``), so a reader never waits;
 2. the cache folder (``$REASONLAB_CACHE``, default ``~/.cache/reasonlab``);
-3. otherwise the recipe trains (with a progress bar) and the result goes to the cache.
+3. otherwise the recipe trains (with a progress bar) and the result goes to the cache. The
+   reader is told first how long that took when the shipped copy was built; with
+   ``REASONLAB_ARTIFACTS=strict`` (the book build, nbval) it is an error naming the command.
 
 Checkpoints also store the training history, so notebooks can plot a run without redoing it.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import torch
 
+from .artifacts import before_training, recipe_hash
 from .policy import Policy
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "zoo"
@@ -40,7 +42,7 @@ class Recipe:
         build: ``build(load) -> (policy, history)``; ``load`` fetches parent checkpoints.
         config: everything that determines the result (hashed into the file name).
         parents: names of the checkpoints ``build`` starts from.
-        shipped: whether ``python -m reasonlab.zoo build`` writes it into the package.
+        shipped: whether ``python -m reasonlab.build`` writes it into the package.
         weights: keep the weights; if False only the history is stored (a small JSON file), for
             runs a notebook plots but never samples from.
     """
@@ -82,21 +84,9 @@ def recipe(name: str) -> Recipe:
 
 
 def key(name: str) -> str:
-    """Hash of the recipe config, the parents' keys and the package version (12 hex digits)."""
-    from . import __version__
-
+    """Hash of the recipe config and the parents' keys (12 hex digits)."""
     r = recipe(name)
-    blob = json.dumps(
-        {
-            "name": name,
-            "config": r.config,
-            "parents": [key(p) for p in r.parents],
-            "version": __version__,
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+    return recipe_hash({"name": name, "config": r.config, "parents": [key(p) for p in r.parents]})
 
 
 def path_of(name: str) -> Path:
@@ -153,11 +143,16 @@ def load(name: str, *, train_if_missing: bool = True) -> Policy:
     if not path.exists():
         if not train_if_missing:
             raise FileNotFoundError(f"no checkpoint for {name!r} at {path}")
+        _announce(name)
         policy, history = train(name)
         _save(path, policy, history, name)
     policy = Policy.from_state(_read(path))
     policy.model.eval()
     return policy
+
+
+def _announce(name: str) -> None:
+    before_training(f"zoo/{name}", f"zoo checkpoint {name!r}", shipped=recipe(name).shipped)
 
 
 def history(name: str) -> list[dict]:
@@ -167,6 +162,7 @@ def history(name: str) -> list[dict]:
         if recipe(name).weights:
             load(name)
         else:
+            _announce(name)
             policy, hist = train(name)
             _save(path, policy, hist, name)
     if path.suffix == ".json":
@@ -193,6 +189,14 @@ def default_rl_config():
 RL_PROBLEMS = {"domain": "math", "n": 4000, "difficulty": (1, 4), "seed": 0}
 
 
+def rl_problems() -> list:
+    """The training problems of the default RL run (:data:`RL_PROBLEMS`), built in one place."""
+    from . import tasks
+
+    spec = RL_PROBLEMS
+    return tasks.make(spec["domain"], spec["n"], difficulty=spec["difficulty"], seed=spec["seed"])
+
+
 def _build_base(load_parent):
     from .sft import train_base
 
@@ -217,18 +221,11 @@ def _build_base_multi(load_parent):
 
 
 def _build_rlvr(load_parent):
-    from . import tasks
     from .rl import train_rlvr
 
     policy = load_parent("base")
     policy.name = "rlvr"
-    problems = tasks.make(
-        RL_PROBLEMS["domain"],
-        RL_PROBLEMS["n"],
-        difficulty=RL_PROBLEMS["difficulty"],
-        seed=RL_PROBLEMS["seed"],
-    )
-    return policy, train_rlvr(policy, problems, default_rl_config())
+    return policy, train_rlvr(policy, rl_problems(), default_rl_config())
 
 
 def _builtin_recipes() -> dict[str, Recipe]:
@@ -267,26 +264,9 @@ def build(names_: list[str] | None = None, out_dir: Path = DATA_DIR) -> list[Pat
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m reasonlab.zoo", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="retrain the shipped checkpoints into the package")
-    b.add_argument("names", nargs="*", help="zoo names (default: every shipped one)")
-    sub.add_parser("list", help="names, keys and where each checkpoint is")
-    args = parser.parse_args(argv)
-    from .utils import set_seed
+if __name__ == "__main__":  # the old command: one stage of the one build command
+    import sys
 
-    set_seed(0)  # pins the thread count: the shipped bits depend on it
-    if args.cmd == "build":
-        for path in build(args.names or None):
-            print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
-    else:
-        for n in names():
-            p = path_of(n)
-            print(f"{n:12s} {key(n)}  {'present' if p.exists() else 'missing'}  {p}")
+    from reasonlab.build import stage_main
 
-
-if __name__ == "__main__":
-    main()
+    sys.exit(stage_main("zoo", sys.argv[1:]))

@@ -1,6 +1,6 @@
 """The three labs of the chapter, each live with a kernel and still moving in the static book.
 
-Each lab module has the same four layers (see DESIGN.md, "Labs"):
+Each lab module has the same four layers (ARCHITECTURE.md, "Labs"):
 
 * ``compute(params) -> data``: pure, cached, fast; reads the lab's artifact (real runs).
 * ``render(data)``: matplotlib figure and/or HTML, the current choice highlighted.

@@ -1,0 +1,300 @@
+"""Build the chapter's shipped artifacts, in order: ``python -m reasonlab.build [name ...]``.
+
+The order is the data flow (each stage starts from the ones before it):
+
+1. ``zoo/*``: the checkpoints (``base`` and ``base-multi`` by SFT, then ``rlvr`` from ``base``);
+2. ``experiments/*``: the comparison runs of notebooks 03-04, each from ``zoo/base``;
+3. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then the students;
+   ``mix`` and ``filter`` spend the budget that ``quarter`` measured;
+4. ``labs/*``: the labs' data, from the zoo's checkpoints.
+
+With no name, every artifact that is not fresh (see :mod:`reasonlab.artifacts`) is built;
+names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebuilds them even
+when fresh, ``--list`` prints each artifact's state and recorded build time. Builds are
+deterministic on one machine: a rebuild gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import artifacts
+from .artifacts import DATA_DIR, recipe_hash
+
+STAGES = ("zoo", "experiments", "distill", "labs")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One shipped artifact: what determines it, what it writes, how it is made.
+
+    Attributes:
+        name: ``<stage>/<item>``, e.g. ``"experiments/kl=0.1"``.
+        recipe: returns everything that determines the result (hashed; cheap, no training).
+        files: returns the paths under ``data/`` that ``make`` writes.
+        make: builds the files.
+        parents: artifacts it starts from; their recipe hashes enter this one's.
+    """
+
+    name: str
+    recipe: Callable[[], dict]
+    files: Callable[[], list[Path]]
+    make: Callable[[], None]
+    parents: tuple[str, ...] = ()
+
+    @property
+    def stage(self) -> str:
+        return self.name.split("/", 1)[0]
+
+
+def _defaults(fn) -> dict:
+    """Keyword defaults of ``fn``: a build that calls it with defaults depends on them."""
+    sig = inspect.signature(fn)
+    return {k: p.default for k, p in sig.parameters.items() if p.default is not p.empty}
+
+
+# ----------------------------------------------------------------------------- zoo
+
+
+def _zoo(name: str) -> Artifact:
+    def recipe() -> dict:
+        from . import zoo
+
+        return {"key": zoo.key(name)}
+
+    def files() -> list[Path]:
+        from . import zoo
+
+        return [zoo.DATA_DIR / zoo.path_of(name).name]
+
+    def make() -> None:
+        from . import zoo
+
+        zoo.build([name])
+
+    return Artifact(f"zoo/{name}", recipe, files, make)
+
+
+# ----------------------------------------------------------------------------- experiments
+
+
+def _experiment(item: str) -> Artifact:
+    def recipe() -> dict:
+        from . import experiments as ex
+        from . import zoo
+
+        if item in ex.TABLES:
+            return {"item": item, "gradient_variance": _defaults(ex.gradient_variance)}
+        out = {"item": item, "config": asdict(ex.run_config(item)), "problems": zoo.RL_PROBLEMS}
+        if item == "difficulty-filtered":
+            out["filter"] = _defaults(ex.filter_by_difficulty)
+        return out
+
+    def files() -> list[Path]:
+        from . import experiments as ex
+
+        return [ex.results_path(item)]
+
+    def make() -> None:
+        from . import experiments as ex
+
+        ex.write_item(item)
+
+    return Artifact(f"experiments/{item}", recipe, files, make, ("zoo/base",))
+
+
+# ----------------------------------------------------------------------------- distillation
+
+_DISTILL_FILES = {
+    "tutor": ("tutor_traces.jsonl.gz", "tutor.json"),
+    "quarter": ("budget-quarter.json", "compare-quarter.json", "student-quarter.pt"),
+    "half": ("budget-half.json", "compare-half.json", "student-half.pt"),
+    "mix": ("mix.json",),
+    "filter": ("filter.json",),
+}
+_DISTILL_PARENTS = {
+    "tutor": ("zoo/base", "zoo/rlvr"),
+    "quarter": ("zoo/base", "distill/tutor"),
+    "half": ("zoo/base", "distill/tutor"),
+    "mix": ("distill/tutor", "distill/quarter"),
+    "filter": ("distill/tutor", "distill/quarter"),
+}
+
+
+#: The :class:`~reasonlab.distill.DistillConfig` fields each part reads (a sweep's budget
+#: multiple does not change the tutor's log, so changing it must not make the log stale).
+_MEASURE = ("eval_size", "logic_eval_size", "seed")
+_STUDENT = (*_MEASURE, "base_steps", "rl_steps", "batch_size", "lr", "distill_multiples")
+_DISTILL_FIELDS = {
+    "tutor": _MEASURE,
+    "quarter": _STUDENT,
+    "half": _STUDENT,
+    "mix": (*_STUDENT, "plain_pool", "mix_ratios", "sweep_multiple"),
+    "filter": (*_STUDENT, "late_from", "filter_multiple"),
+}
+
+
+def _distill(part: str) -> Artifact:
+    def recipe() -> dict:
+        from . import distill
+
+        cfg = asdict(distill.DistillConfig())
+        return {"part": part, **{k: cfg[k] for k in _DISTILL_FIELDS[part]}}
+
+    def files() -> list[Path]:
+        return [DATA_DIR / "distill" / f for f in _DISTILL_FILES[part]]
+
+    def make() -> None:
+        from . import distill
+
+        distill.build(part)
+
+    return Artifact(f"distill/{part}", recipe, files, make, _DISTILL_PARENTS[part])
+
+
+# ----------------------------------------------------------------------------- labs
+
+#: Per lab: the module constants that determine its data, and the checkpoints it loads.
+_LAB_RECIPES = {
+    "chain": (("RUN", "DOMAINS", "DIFFICULTIES", "MAX_ATTEMPTS"), ("zoo/base",)),
+    "reward_explorer": (
+        ("RUN", "DOMAINS", "BASES", "BASELINES", "GROUP_SIZES"),
+        ("zoo/base", "zoo/base-multi"),
+    ),
+    "tradeoffs": (("SWEEP", "POLICIES", "BUDGETS", "KS"), ("zoo/base", "zoo/rlvr")),
+}
+
+
+def _lab(name: str) -> Artifact:
+    constants, parents = _LAB_RECIPES[name]
+
+    def module():
+        from .labs import LABS
+
+        return importlib.import_module(f"reasonlab.labs.{LABS[name]}")
+
+    def recipe() -> dict:
+        mod = module()
+        return {"lab": name, **{c: getattr(mod, c) for c in constants}}
+
+    def files() -> list[Path]:
+        from .labs import store
+
+        return [store.path(name)]
+
+    def make() -> None:
+        from .labs import store
+        from .utils import set_seed
+
+        set_seed(0)
+        store.save(name, module().build())
+
+    return Artifact(f"labs/{name}", recipe, files, make, parents)
+
+
+# ----------------------------------------------------------------------------- the list
+
+
+def all_artifacts() -> list[Artifact]:
+    """Every shipped artifact, in build order (parents before children)."""
+    from . import experiments as ex
+    from . import zoo
+    from .labs import LABS
+
+    out = [_zoo(n) for n in ("base", "base-multi", "rlvr") if zoo.recipe(n).shipped]
+    out += [_experiment(n) for n in [*ex.RUNS, *ex.TABLES]]
+    out += [_distill(p) for p in _DISTILL_FILES]
+    out += [_lab(n) for n in LABS]
+    return out
+
+
+def by_name() -> dict[str, Artifact]:
+    return {a.name: a for a in all_artifacts()}
+
+
+def recipe_of(name: str, table: dict[str, Artifact] | None = None) -> str:
+    """The recipe hash of artifact ``name``: its recipe and its parents' hashes."""
+    table = table or by_name()
+    a = table[name]
+    return recipe_hash({"recipe": a.recipe(), "parents": [recipe_of(p, table) for p in a.parents]})
+
+
+def problems(name: str, table: dict[str, Artifact] | None = None) -> list[str]:
+    """Why ``name`` is not fresh (empty: fresh)."""
+    return artifacts.problems(name, recipe_of(name, table))
+
+
+def build(name: str, table: dict[str, Artifact] | None = None) -> dict:
+    """Make artifact ``name`` now and record it in the manifest; returns its entry."""
+    from .utils import set_seed
+
+    table = table or by_name()
+    a = table[name]
+    set_seed(0)  # pins the thread count: the shipped bits depend on it
+    start = time.perf_counter()
+    a.make()
+    took = time.perf_counter() - start
+    return artifacts.record(name, recipe_of(name, table), a.files(), took)
+
+
+def select(names: list[str], table: dict[str, Artifact]) -> list[str]:
+    """Artifact names for ``names`` (artifacts or stages), in build order."""
+    wanted = set()
+    for n in names:
+        hits = [a for a in table if a == n or a.split("/", 1)[0] == n]
+        if not hits:
+            raise KeyError(f"unknown artifact or stage {n!r}; known: {', '.join(table)}")
+        wanted.update(hits)
+    return [a for a in table if a in wanted]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m reasonlab.build", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("names", nargs="*", help=f"artifacts or stages ({', '.join(STAGES)})")
+    parser.add_argument("--force", action="store_true", help="rebuild even if fresh")
+    parser.add_argument("--list", action="store_true", help="print each artifact's state")
+    args = parser.parse_args(argv)
+    table = by_name()
+    try:
+        todo = select(args.names, table) if args.names else list(table)
+    except KeyError as e:
+        parser.error(str(e.args[0]))
+    if args.list:
+        for n in todo:
+            why = problems(n, table)
+            took = artifacts.seconds(n)
+            state = "fresh" if not why else "STALE: " + "; ".join(why)
+            print(f"{n:32s} {'-' if took is None else f'{took:.0f} s':>7s}  {state}")
+        return 0
+    for n in todo:
+        if not args.force and not problems(n, table):
+            print(f"{n}: fresh")
+            continue
+        entry = build(n, table)
+        sizes = sum((DATA_DIR / f).stat().st_size for f in entry["files"]) / 1024
+        print(f"{n}: built in {entry['seconds']:.0f} s ({sizes:.0f} KiB)", flush=True)
+    return 0
+
+
+def stage_main(stage: str, argv: list[str]) -> int:
+    """The older per-stage commands, ``python -m reasonlab.<stage> build [item ...]`` (and
+    ``list``): the same as ``python -m reasonlab.build --force <stage>/<item> ...``."""
+    parser = argparse.ArgumentParser(prog=f"python -m reasonlab.{stage}")
+    parser.add_argument("command", choices=("build", "list"))
+    parser.add_argument("items", nargs="*", help=f"items of the {stage} stage (default: all)")
+    args = parser.parse_args(argv)
+    names = [f"{stage}/{i}" for i in args.items] or [stage]
+    return main(["--list" if args.command == "list" else "--force", *names])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The artifact store: every shipped artifact is fresh by the one staleness rule, the rule
+notices a changed recipe or file, a version bump retrains nothing, and a missing artifact is
+announced (or, in strict mode, refused) before anything trains."""
+
+import json
+
+import pytest
+import torch
+
+import reasonlab
+from reasonlab import artifacts, build, distill, zoo
+from reasonlab import experiments as ex
+from reasonlab.artifacts import DATA_DIR
+from reasonlab.policy import ModelConfig, Policy
+
+
+@pytest.mark.parametrize("name", list(build.by_name()))
+def test_each_shipped_artifact_is_fresh(name):
+    assert build.problems(name) == [], f"stale: run `python -m reasonlab.build {name}`"
+
+
+def test_every_shipped_file_belongs_to_one_artifact():
+    owned = [f.relative_to(DATA_DIR) for a in build.all_artifacts() for f in a.files()]
+    assert len(owned) == len(set(owned))
+    present = {f.relative_to(DATA_DIR) for f in DATA_DIR.rglob("*") if f.is_file()} - {
+        artifacts.MANIFEST.relative_to(DATA_DIR)
+    }
+    assert present == set(owned)
+    assert set(artifacts.read_manifest()) == set(build.by_name())
+
+
+def test_build_order_puts_parents_first():
+    names = list(build.by_name())
+    stages = [n.split("/")[0] for n in names]
+    assert stages == sorted(stages, key=build.STAGES.index)
+    for a in build.all_artifacts():
+        for p in a.parents:
+            assert names.index(p) < names.index(a.name), (a.name, p)
+    assert build.select(["distill/mix", "zoo"], build.by_name())[:3] == [
+        "zoo/base",
+        "zoo/base-multi",
+        "zoo/rlvr",
+    ]
+    with pytest.raises(KeyError, match="unknown artifact"):
+        build.select(["zoo/nope"], build.by_name())
+
+
+def test_a_changed_recipe_or_file_is_stale(monkeypatch, tmp_path):
+    monkeypatch.setitem(ex.RUNS, "ema", {"baseline": "ema", "lr": 1e-3})
+    assert any("recipe" in p for p in build.problems("experiments/ema"))
+    monkeypatch.setitem(ex.RUNS, "ema", {"baseline": "ema"})
+    assert build.problems("experiments/ema") == []
+    # A parent's recipe enters its children's: another base makes the experiments stale.
+    key = zoo.key
+    monkeypatch.setattr(zoo, "key", lambda n: "0" * 12 if n == "base" else key(n))
+    assert any("recipe" in p for p in build.problems("experiments/ema"))
+    assert any("recipe" in p for p in build.problems("labs/tradeoffs"))
+    monkeypatch.setattr(zoo, "key", key)
+    # A file that differs from what the build wrote is stale too.
+    copy = tmp_path / "data"
+    (copy / "labs").mkdir(parents=True)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(artifacts.MANIFEST.read_text())
+    shipped = DATA_DIR / "labs" / "chain.json"
+    (copy / "labs" / "chain.json").write_bytes(shipped.read_bytes())
+    recipe = build.recipe_of("labs/chain")
+    assert artifacts.problems("labs/chain", recipe, data_dir=copy, path=manifest) == []
+    (copy / "labs" / "chain.json").write_bytes(shipped.read_bytes() + b" ")
+    got = artifacts.problems("labs/chain", recipe, data_dir=copy, path=manifest)
+    assert got == ["labs/chain: labs/chain.json differs from what the build wrote"]
+
+
+def test_a_version_bump_changes_no_recipe(monkeypatch):
+    before = {n: build.recipe_of(n) for n in build.by_name()}
+    keys = {n: zoo.key(n) for n in zoo.names()}
+    monkeypatch.setattr(reasonlab, "__version__", "99.0.0")
+    assert {n: build.recipe_of(n) for n in build.by_name()} == before
+    assert {n: zoo.key(n) for n in zoo.names()} == keys
+
+
+def _tiny_recipe(calls):
+    def make(load):
+        calls.append(1)
+        torch.manual_seed(0)
+        return Policy(ModelConfig(n_layer=1, n_embd=16)), [{"step": 0}]
+
+    return zoo.Recipe(make, {"width": 16})
+
+
+def test_strict_mode_refuses_to_train_and_names_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("REASONLAB_CACHE", str(tmp_path))
+    monkeypatch.setenv(artifacts.MODE_ENV, "strict")
+    monkeypatch.setattr(zoo, "_RECIPES", {})
+    calls = []
+    zoo.register("tiny", _tiny_recipe(calls))
+    with pytest.raises(artifacts.MissingArtifactError, match="strict forbids training"):
+        zoo.load("tiny")
+    assert calls == []
+    # A shipped name that went missing names the build command.
+    monkeypatch.setattr(zoo, "DATA_DIR", tmp_path / "nothing-shipped")
+    with pytest.raises(artifacts.MissingArtifactError, match="python -m reasonlab.build zoo/base"):
+        zoo.load("base")
+
+
+def test_reader_is_told_how_long_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REASONLAB_CACHE", str(tmp_path))
+    monkeypatch.delenv(artifacts.MODE_ENV, raising=False)
+    monkeypatch.setattr(zoo, "_RECIPES", {})
+    calls = []
+    recipe = _tiny_recipe(calls)
+
+    def make(load):
+        told = capsys.readouterr().err  # what the reader saw before training started
+        assert "training it now" in told and "never measured" in told, told
+        return recipe.build(load)
+
+    zoo.register("tiny", zoo.Recipe(make, recipe.config))
+    zoo.load("tiny")
+    assert calls == [1]
+    # For a shipped recipe the message gives the recorded build time.
+    monkeypatch.setattr(zoo, "DATA_DIR", tmp_path / "nothing-shipped")
+    took = artifacts.seconds("zoo/base-multi")
+    monkeypatch.setattr(zoo, "train", lambda name: (_ for _ in ()).throw(RuntimeError("stop")))
+    with pytest.raises(RuntimeError, match="stop"):
+        zoo.load("base-multi")
+    assert f"about {took:.0f} s" in capsys.readouterr().err
+
+
+def test_distill_sweep_without_its_budget_fails_at_once(tmp_path):
+    with pytest.raises(FileNotFoundError, match="reasonlab.build distill/quarter"):
+        distill.build("mix", out_dir=tmp_path)
+
+
+def test_manifest_records_what_a_build_wrote(tmp_path):
+    f = tmp_path / "x" / "a.json"
+    f.parent.mkdir()
+    f.write_text(json.dumps({"a": 1}))
+    m = tmp_path / "manifest.json"
+    entry = artifacts.record("x/a", "abc", [f], 1.54, data_dir=tmp_path, path=m)
+    assert entry["files"] == {"x/a.json": artifacts.file_hash(f)}
+    assert entry["seconds"] == 1.5
+    assert artifacts.problems("x/a", "abc", data_dir=tmp_path, path=m) == []
+    assert artifacts.problems("x/b", "abc", data_dir=tmp_path, path=m) == ["x/b was never built"]

@@ -1,0 +1,42 @@
+"""The built site shows the notebooks' stored outputs, the ones nbval checks: each page embeds
+exactly the widget state stored in its notebook, and every stored widget view. Needs `make book`
+(marker ``browser``, which `make browser` runs after the build)."""
+
+import json
+import re
+
+import pytest
+from conftest import ROOT, SITE
+
+STATE = re.compile(
+    r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S
+)
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_page_embeds_the_stored_widget_state(path):
+    page = SITE / "notebooks" / f"{path.stem}.html"
+    if not page.exists():
+        pytest.fail(f"{page} is missing: run `make book` first")
+    html = page.read_text()
+    nb = json.loads(path.read_text())
+    stored = (
+        nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json")
+    )
+    found = STATE.search(html)
+    if stored is None:
+        assert found is None
+        return
+    assert found is not None, f"{page.name} has no widget state"
+    assert json.loads(found.group(1))["state"] == stored["state"]
+    views = [
+        o["data"][VIEW_MIME]["model_id"]
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if VIEW_MIME in o.get("data", {})
+    ]
+    for model_id in views:
+        assert model_id in html, (page.name, model_id)
