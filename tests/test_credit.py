@@ -253,6 +253,8 @@ def test_credit_fields_stay_out_of_old_recipes():
     assert set(cfg.recipe()) == set(asdict(cfg)) - set(credit.CREDIT_FIELDS)
     assert cfg.recipe()["baseline"] == "group"
     assert RLConfig(algorithm="grpo").recipe()["algorithm"] == "grpo"
+    assert repr(cfg).endswith("seed=0)")  # notebooks print the config
+    assert "algorithm='grpo'" in repr(RLConfig(algorithm="grpo"))
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,10 @@ class RLConfig:
                 del out[f.name]
         return out
 
+    def __repr__(self) -> str:  # the dataclass repr, without the credit fields at defaults
+        fields_ = ", ".join(f"{k}={v!r}" for k, v in self.recipe().items())
+        return f"{type(self).__name__}({fields_})"
+
     def __post_init__(self) -> None:
         credit.check_config(self)
         if self.baseline not in BASELINES:
