@@ -22,6 +22,8 @@ P = tasks.Problem("math", "add", "12+34=", "46", 2, (12, 34))
         ("<think>2+4=6</think>#### 6", 0),  # stopped a column early
         ("<think>2+4=7<check>7-4=3<wait>2+4=6,1+3=4</think>#### 46", None),  # revised in time
         ("<think>2+4=6<check>6-4=2,1+3=4</think>#### 46", None),
+        ("<think>2+4=6<check>6-4=3,1+3=4</think>#### 46", 0),  # its own check is false
+        ("<think>2+4=6,1+3=4<check>4-3</think>#### 46", 1),  # a check that is not arithmetic
         ("#### 45", 0),
         ("#### 46", None),
     ],
@@ -60,3 +62,20 @@ def test_step_table_on_base_samples():
     assert rows["true"]["step_value_corr"] == pytest.approx(1.0)
     for r in rows.values():
         assert math.isnan(r["blames_first_error"]) or 0 <= r["blames_first_error"] <= 1
+
+
+def test_summary_counts_only_wrong_answers_with_several_steps():
+    def row(reward, first_wrong, true, grpo, vine):
+        return {"reward": reward, "first_wrong": first_wrong, "true": true, "grpo": grpo,
+                "vineppo": vine}  # fmt: skip
+
+    table = [
+        row(0.0, 1, [0, -1, 0], [-1] * 3, [0, -0.5, 0.1]),
+        row(1.0, 2, [0.1, 0, 0.2], [1] * 3, [0, 1, 0]),  # a wrong step, but a right answer
+        row(0.0, 0, [-0.5], [-1], [-1]),  # one segment: nothing to choose between
+    ]
+    rows = {r["method"]: r for r in summary(table, {"true": 9, "grpo": 0, "vineppo": 3})}
+    assert {m: r["blames_first_error"] for m, r in rows.items()} == pytest.approx(
+        {"true": 1.0, "grpo": 1 / 3, "vineppo": 1.0}
+    )
+    assert rows["grpo"]["n_wrong"] == 1 and rows["vineppo"]["extra_tokens"] == 3

@@ -18,8 +18,10 @@ advantage. The algorithms here give each token its own (``RLConfig.algorithm``):
 All three optimise the clipped surrogate (:func:`~reasonlab.losses.clipped_token_loss`) for
 ``ppo_epochs`` passes over the batch; ``loss_agg`` says how token losses are averaged and
 ``kl_in`` whether the KL penalty is a per-token reward (PPO-RLHF, ``ppo_gae`` only) or a term of
-the loss (with ``kl_estimator``). :func:`update` is the step :func:`reasonlab.rl.update` hands
-these algorithms to: :func:`prepare` (advantages from the sampling policy), then the epochs.
+the loss (with ``kl_estimator``); as a reward it is ``-kl_coef * k1`` on every token, the usual
+PPO-RLHF shaping. Advantages are not whitened. :func:`update` is the step
+:func:`reasonlab.rl.update` hands these algorithms to: :func:`prepare` (advantages from the
+sampling policy), then the epochs.
 
 The toy makes the true value of any prefix measurable: :func:`vine_values` with many rollouts.
 """

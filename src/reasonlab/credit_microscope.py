@@ -20,11 +20,23 @@ one can ask whether a method's most negative segment is the first wrong one.
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from . import credit, tasks
 from .losses import gae
 from .tokenizer import CHECK, END_THINK, THINK, WAIT
+
+_CHECK = re.compile(r"^(\d+)-(\d+)(?:-(\d+))?=(\d+)$")
+
+
+def _check_fails(check: str) -> bool:
+    """A self-check ``s-y[-c]=x`` that is not true arithmetic (an empty check passes)."""
+    m = _CHECK.match(check)
+    if not check:
+        return False
+    return m is None or int(m[1]) - int(m[2]) - int(m[3] or 0) != int(m[4])
 
 
 def _think_steps(text: str) -> list[str] | None:
@@ -37,10 +49,10 @@ def _think_steps(text: str) -> list[str] | None:
 def first_wrong_step(problem: tasks.Problem, completion: str) -> int | None:
     """Segment index of the first mistake in a math completion, or None if it has none.
 
-    A thinking step is wrong when its claim (a revision after ``<wait>`` replaces it; a
-    ``<check>`` is not part of it) differs from the teacher's step at that place; closing the
-    thinking before the last column is a mistake of the last step written; with right steps,
-    a wrong answer is the answer segment's mistake.
+    A thinking step is wrong when its claim (a revision after ``<wait>`` replaces it) differs
+    from the teacher's step at that place, or when its ``<check>`` is false arithmetic (as
+    ``labs.chain.check_steps`` judges); closing the thinking before the last column is a mistake
+    of the last step written; with right steps, a wrong answer is the answer segment's mistake.
     """
     steps = _think_steps(completion)
     want = _think_steps(tasks.demonstration_text(problem, think=True))
@@ -48,8 +60,8 @@ def first_wrong_step(problem: tasks.Problem, completion: str) -> int | None:
     if steps is None:
         return None if right else 0
     for i, step in enumerate(steps):
-        claim = step.split(WAIT)[-1].partition(CHECK)[0]
-        if i >= len(want) or claim != want[i]:
+        claim, _, check = step.split(WAIT)[-1].partition(CHECK)
+        if i >= len(want) or claim != want[i] or _check_fails(check):
             return i
     if len(steps) < len(want):
         return len(steps) - 1
@@ -177,20 +189,21 @@ def blames(advs: list[float], step: int) -> float:
 def summary(
     table: list[dict], extra_tokens: dict, methods=("true", "grpo", "vineppo", "ppo_gae")
 ) -> list[dict]:
-    """Per method: how often it blames the first wrong step (over wrong completions with more
-    than one segment), and the correlation of its segment advantages with the true ones.
+    """Per method: how often it blames the first wrong step (over the completions with a wrong
+    answer and more than one segment), and the correlation of its segment advantages with the
+    true ones.
 
     Returns:
         one row per method present: ``method``, ``blames_first_error``, ``n_wrong``,
         ``step_value_corr`` (Pearson, over every segment of every completion), ``extra_tokens``.
     """
-    wrong = [r for r in table if r["first_wrong"] is not None and len(r["true"]) > 1]
+    wrong = [r for r in table if r["reward"] <= 0 and len(r["true"]) > 1]
     out = []
     for m in methods:
         if m not in table[0]:
             continue
-        x = torch.tensor([a for r in table for a in r[m]])
-        y = torch.tensor([a for r in table for a in r["true"]])
+        x = torch.tensor([float(a) for r in table for a in r[m]])
+        y = torch.tensor([float(a) for r in table for a in r["true"]])
         corr = float(torch.corrcoef(torch.stack([x, y]))[0, 1]) if x.std() > 0 else float("nan")
         hits = [blames(r[m], r["first_wrong"]) for r in wrong]
         out.append(
