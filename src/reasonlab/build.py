@@ -92,7 +92,7 @@ def _experiment(item: str) -> Artifact:
 
         if item in ex.TABLES:
             return {"item": item, "gradient_variance": _defaults(ex.gradient_variance)}
-        out = {"item": item, "config": asdict(ex.run_config(item)), "problems": zoo.RL_PROBLEMS}
+        out = {"item": item, "config": ex.run_config(item).recipe(), "problems": zoo.RL_PROBLEMS}
         if item == "difficulty-filtered":
             out["filter"] = _defaults(ex.filter_by_difficulty)
         return out

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -519,7 +519,7 @@ def build_item(name: str, *, progress: bool = True) -> dict:
     if name == "gradvar":
         return {"meta": meta, "table": gradient_variance(base, train_problems(), seed=config.seed)}
     cfg = run_config(name)
-    meta["config"] = asdict(cfg)
+    meta["config"] = cfg.recipe()
     data: dict = {"meta": meta}
     problems = train_problems()
     if name == "difficulty-filtered":
@@ -589,7 +589,7 @@ def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
         "gradient_variance": items["gradvar"]["table"],
         "difficulty_filter": [items["difficulty-filtered"]["difficulty_filter"]],
     }
-    return {"runs": runs, "tables": tables, "config": asdict(zoo.default_rl_config())}
+    return {"runs": runs, "tables": tables, "config": zoo.default_rl_config().recipe()}
 
 
 def _json_safe(obj):

@@ -28,6 +28,8 @@ ENTROPY = "entropy"
 GRAD_NORM = "grad_norm"
 LOSS = "loss"
 WALL_S = "wall_s"
+VALUE_LOSS = "value_loss"  #: ppo_gae, vineppo, grpo rows (0 without a value model)
+EXTRA_TOKENS = "extra_tokens"  #: ppo_gae, vineppo, grpo rows (0 but for vineppo)
 
 # Held-out (evaluate, and the rows of train_rlvr that carry it) --------------------------------
 PASS_RATE = "pass_rate"
@@ -50,6 +52,8 @@ DESCRIPTIONS = {
     GRAD_NORM: "gradient norm before clipping",
     LOSS: "the loss of the update",
     WALL_S: "training time so far in seconds (held-out evaluation excluded)",
+    VALUE_LOSS: "the per-token value model's regression loss (ppo_gae)",
+    EXTRA_TOKENS: "tokens VinePPO's value rollouts generated in this update",
     PASS_RATE: "share of held-out samples the verifier accepts",
     TOKENS_PER_ANSWER: "generated tokens per problem (all samples of it)",
 }

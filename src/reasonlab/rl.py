@@ -21,6 +21,8 @@ Options: a KL penalty to the starting policy (``kl_coef``), PPO-style ratio clip
 several updates per batch (``clip``, ``ppo_epochs``), a cost per token (``cost_per_token``),
 dropping groups whose samples all got the same reward (``filter_zero_std``, "dynamic sampling").
 With ``objective="star"`` the same loop does STaR: cross-entropy on the verified successes.
+``algorithm`` other than ``"reinforce"`` hands the update to :mod:`reasonlab.credit`, whose
+advantages differ per token (PPO with a value model and GAE, VinePPO, GRPO).
 
 :func:`train_rlvr` is six named steps, each a function a notebook can show and a test can call:
 :func:`rollout` (sample), :func:`verify` (reward), :func:`reasonlab.losses.advantages` and the
@@ -34,14 +36,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from . import metrics, tasks
+from . import credit, metrics, tasks
 from .evaluation import evaluate, thinks
 from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers know from rl)
     BASELINES,
@@ -83,8 +85,31 @@ class RLConfig:
     eval_every: int = 10  #: held-out evaluation every this many updates (and at both ends)
     eval_size: int = 200  #: held-out problems (greedy and one sample each)
     seed: int = 0  #: seeds prompt order, sampling and the critic
+    # Credit assignment (reasonlab.credit); at their defaults they are left out of recipe().
+    algorithm: str = "reinforce"  #: reinforce (the baselines above) | ppo_gae | vineppo | grpo
+    loss_agg: str = "seq-sum"  #: token losses: seq-sum | seq-mean (GRPO) | token-mean | dr-grpo
+    kl_in: str = "loss"  #: where the KL penalty goes: loss | reward (per token, ppo_gae only)
+    kl_estimator: str = "k3"  #: KL estimator in the loss of ppo_gae/vineppo/grpo: k1 | k2 | k3
+    gamma: float = 1.0  #: GAE discount per token (ppo_gae)
+    lam: float = 0.95  #: GAE lambda: 1 = Monte Carlo, 0 = one-step TD (ppo_gae)
+    value_lr: float = 1e-4  #: Adam learning rate of the per-token value model (ppo_gae)
+    vine_k: int = 4  #: VinePPO rollouts per step boundary (vineppo)
+
+    def recipe(self) -> dict:
+        """The fields as a dict for recipe hashes, without the credit fields at their defaults
+        (a config of before they existed keeps its hash, and its shipped artifacts)."""
+        out = asdict(self)
+        for f in fields(self):
+            if f.name in credit.CREDIT_FIELDS and out[f.name] == f.default:
+                del out[f.name]
+        return out
+
+    def __repr__(self) -> str:  # the dataclass repr, without the credit fields at defaults
+        fields_ = ", ".join(f"{k}={v!r}" for k, v in self.recipe().items())
+        return f"{type(self).__name__}({fields_})"
 
     def __post_init__(self) -> None:
+        credit.check_config(self)
         if self.baseline not in BASELINES:
             raise ValueError(f"unknown baseline {self.baseline!r}; choose one of {BASELINES}")
         if self.objective not in OBJECTIVES:
@@ -232,6 +257,8 @@ class Learner:
     critic_opt: torch.optim.Optimizer | None = None
     ema: float | None = None
     last_kl: float = 0.0
+    value: credit.ValueModel | None = None  #: ppo_gae's per-token value model
+    value_opt: torch.optim.Optimizer | None = None
 
     @classmethod
     def start(cls, policy: Policy, cfg: RLConfig) -> Learner:
@@ -239,7 +266,11 @@ class Learner:
         critic = Critic(policy.config.n_embd) if cfg.baseline == "critic" else None
         opt = torch.optim.Adam(policy.model.parameters(), lr=cfg.lr)
         critic_opt = torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr) if critic else None
-        return cls(policy, opt, reference, critic, critic_opt)
+        learner = cls(policy, opt, reference, critic, critic_opt)
+        if cfg.algorithm == "ppo_gae":
+            learner.value = credit.ValueModel(policy)
+            learner.value_opt = torch.optim.Adam(learner.value.parameters(), lr=cfg.value_lr)
+        return learner
 
 
 def accumulate_gradients(
@@ -297,6 +328,14 @@ def update(learner: Learner, batch: Batch, cfg: RLConfig, step: int) -> dict:
     policy = learner.policy
     policy.model.train()
     want_kl = cfg.kl_coef > 0 or step % cfg.eval_every == 0 or step == cfg.steps
+    if cfg.algorithm != "reinforce":  # per-token advantages: reasonlab.credit
+        chunks = _length_chunks(batch.out.num_tokens, CHUNKS)
+        keep, _ = sample_weights(batch, cfg)
+        stats = credit.update(learner, batch, cfg, step, chunks, keep, want_kl=want_kl)
+        stats["kl"] = stats["kl"] if want_kl else learner.last_kl
+        learner.last_kl = stats["kl"]
+        policy.model.eval()
+        return stats
     old_lp: dict[int, torch.Tensor] = {}
     for epoch in range(cfg.ppo_epochs):
         learner.opt.zero_grad(set_to_none=True)
@@ -350,6 +389,7 @@ def log_row(step: int, batch: Batch, stats: dict, wall: float) -> dict:
         metrics.GRAD_NORM: stats["grad_norm"],
         metrics.LOSS: stats["loss"],
         metrics.WALL_S: wall,
+        **{k: stats[k] for k in (metrics.VALUE_LOSS, metrics.EXTRA_TOKENS) if k in stats},
     }
 
 

@@ -237,7 +237,7 @@ def _builtin_recipes() -> dict[str, Recipe]:
         ),
         "rlvr": Recipe(
             _build_rlvr,
-            {"rl": asdict(default_rl_config()), "problems": RL_PROBLEMS},
+            {"rl": default_rl_config().recipe(), "problems": RL_PROBLEMS},
             ("base",),
             shipped=True,
         ),
