@@ -6,7 +6,8 @@ makes them) and prints:
 * ``adaptive``: for a grid of average token budgets per problem, the accuracy of the best
   uniform strategy and of the allocations by known digits (oracle) and by the policy's probe
   signals (estimated, probes paid), all chosen on one half of the problems and scored on the
-  other (majority vote, the RL policy);
+  other (majority vote, the RL policy); null where no allocation of that kind fits the budget
+  on the half it is chosen on (the estimated one must also pay for its probe samples);
 * ``crossover``: unbiased pass@k of the base and RL policies on 4-digit sums, k = 1 .. 256;
 * ``tokens_by_difficulty``: mean tokens per answer for 1-4 digits (no thinking limit) of the
   base and RL policies, and of the run ``adaptive_thinking.REPORTED`` (``testtime/trained``:
