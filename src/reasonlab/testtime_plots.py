@@ -78,7 +78,7 @@ def plot_budgets(rows: Rows, *, metric: str = "pass", title: str = "") -> Figure
                 marker="o",
                 capsize=2,
                 color=cmap(i / max(1, len(digits) - 1)),
-                label=f"{d} digits",
+                label=f"{d} digit{'s' if d > 1 else ''}",
             )
         ax.set_xticks(range(len(budgets)), budgets, rotation=30)
         ax.set_title(f"{name}")
