@@ -3,10 +3,13 @@
 The order is the data flow (each stage starts from the ones before it):
 
 1. ``zoo/*``: the checkpoints (``base`` and ``base-multi`` by SFT, then ``rlvr`` from ``base``);
-2. ``experiments/*``: the comparison runs of notebooks 03-04, each from ``zoo/base``;
-3. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then the students;
+2. ``testtime/*``: the per-difficulty sweeps and the large-k sweep of notebook 11, sampled from
+   ``zoo/base`` and ``zoo/rlvr``, and the short RL runs with a difficulty-scaled token cost
+   (before the labs, which may read them);
+3. ``experiments/*``: the comparison runs of notebooks 03-04, each from ``zoo/base``;
+4. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then the students;
    ``mix`` and ``filter`` spend the budget that ``quarter`` measured;
-4. ``labs/*``: the labs' data, from the zoo's checkpoints.
+5. ``labs/*``: the labs' data, from the zoo's checkpoints.
 
 With no name, every artifact that is not fresh (see :mod:`reasonlab.artifacts`) is built;
 names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebuilds them even
@@ -28,7 +31,7 @@ from pathlib import Path
 from . import artifacts
 from .artifacts import DATA_DIR, recipe_hash
 
-STAGES = ("zoo", "experiments", "distill", "labs")
+STAGES = ("zoo", "testtime", "experiments", "distill", "labs")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,37 @@ def _zoo(name: str) -> Artifact:
         zoo.build([name])
 
     return Artifact(f"zoo/{name}", recipe, files, make)
+
+
+# ----------------------------------------------------------------------------- testtime
+
+
+def _testtime(item: str) -> Artifact:
+    def module():
+        if item == "trained":
+            from . import adaptive_thinking
+
+            return adaptive_thinking
+        return None
+
+    def recipe() -> dict:
+        from . import testtime
+
+        mod = module()
+        return mod.recipe() if mod else testtime.recipe(item)
+
+    def files() -> list[Path]:
+        from . import testtime
+
+        return [testtime.path(item)]
+
+    def make() -> None:
+        from . import testtime
+
+        mod = module()
+        mod.write() if mod else testtime.write(item)
+
+    return Artifact(f"testtime/{item}", recipe, files, make, ("zoo/base", "zoo/rlvr"))
 
 
 # ----------------------------------------------------------------------------- experiments
@@ -207,8 +241,10 @@ def all_artifacts() -> list[Artifact]:
     from . import experiments as ex
     from . import zoo
     from .labs import LABS
+    from .testtime import ARTIFACTS as TESTTIME
 
     out = [_zoo(n) for n in ("base", "base-multi", "rlvr") if zoo.recipe(n).shipped]
+    out += [_testtime(n) for n in (*TESTTIME, "trained")]
     out += [_experiment(n) for n in [*ex.RUNS, *ex.TABLES]]
     out += [_distill(p) for p in _DISTILL_FILES]
     out += [_lab(n) for n in LABS]
