@@ -19,7 +19,7 @@ intervals over problems). The artifact is ``testtime/trained``.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -144,7 +144,7 @@ def recipe() -> dict[str, Any]:
 
     return {
         "runs": RUNS,
-        "rl": asdict(config()),
+        "rl": config().recipe(),
         "problems": zoo.RL_PROBLEMS,
         "eval": EVAL,
         "float64_eval": True,
