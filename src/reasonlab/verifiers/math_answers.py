@@ -78,8 +78,15 @@ def _result(reward: float, reason: str, extracted: str | None, **meta) -> Verifi
     return VerifierResult(reward, reason, extracted, meta)
 
 
+DEFAULT_TIMEOUT = 0.8  # seconds for the symbolic comparison: a whole call, kill included, < 1 s
+
+
 def verify_math(
-    completion: str, gold: str, *, timeout: float = 1.0, last_number_fallback: bool = True
+    completion: str,
+    gold: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    last_number_fallback: bool = True,
 ) -> VerifierResult:
     """Reward 1.0 iff the completion's committed final answer equals the gold answer.
 
@@ -87,7 +94,9 @@ def verify_math(
         completion: model output, e.g. ``"<think>...</think> #### 936"``; never raises on it.
         gold: a bare answer (``"936"``, ``"\\frac{14}{3}"``) or a reference solution ending in
             ``#### 936`` or containing ``\\boxed{...}``; its final answer is extracted the same way.
-        timeout: hard bound in seconds on the symbolic (sympy) comparison. The first symbolic
+        timeout: hard bound in seconds on the symbolic comparison (sympy, and math-verify's
+            parser and grader, in one killable worker); the default keeps a whole call, the
+            kill of an overrunning worker included, under a second. The first symbolic
             check in a process (and the first after a timeout) also waits for a fresh sympy
             worker to start; that wait is reported in ``meta["worker_startup_seconds"]`` and
             not counted against ``timeout``, so that a correct answer never loses its reward to

@@ -311,12 +311,18 @@ def handle(request, math_verify):
             return {"equal": False, "how": f"{how}; math-verify cannot parse it", "decided": True}
         fast = fast_equal(gold[0], pred[0])
         if fast is not None:
-            return {"equal": fast, "how": f"latex parser: {'equal' if fast else 'different'}",
-                    "decided": True}  # fmt: skip
+            verdict = (
+                "latex parser: equal"
+                if fast
+                else (how if ours is False else "latex parser: different")
+            )
+            return {"equal": fast, "how": verdict, "decided": True}
         second = grade(gold, pred)
     except Exception as err:  # noqa: BLE001 - a parser failure is a verdict, not a crash
         return {"equal": False, "how": f"{how}; math-verify error: {type(err).__name__}"[:300],
                 "decided": ours is not None}  # fmt: skip
+    if not second and ours is False:
+        return {"equal": False, "how": how, "decided": True}  # both say different: ours is why
     verdict = "equal" if second else "not equal"
     return {"equal": second, "how": f"math-verify grader: {verdict}", "decided": True}
 
