@@ -50,6 +50,7 @@ def test_corpus_case(case):
         ("\\boxed{1} then \\boxed{2}", "2"),  # the last box counts
         ("#### 5\nThe answer is 6.", "6"),  # the last marker counts
         ("<answer>7</answer> #### 8", "7"),  # the answer tag wins
+        ("<answer>The answer is 4.</answer>", "4"),  # a sentence inside the tag
         ("It has 3 sides and 4 corners, so 12", "12"),
         ("1, 2, 3, 4", None),  # a list
         ("What is 3 + 4?", None),  # restating the question

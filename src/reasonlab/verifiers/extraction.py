@@ -6,7 +6,7 @@ Rules, in order (each documented because a grader's rules *are* its reward funct
    appears only inside it is not an answer. A ``<think>`` that is never closed means the model
    never committed to anything, so there is no answer.
 2. If the answer region holds ``<answer>...</answer>``, the last such tag is the answer (a
-   ``\\boxed{}`` or ``####`` inside it is unwrapped).
+   ``\\boxed{}``, ``####`` or "the answer is" inside it is unwrapped).
 3. Otherwise the last explicit marker wins, by position: ``\\boxed{...}`` / ``\\fbox{...}`` (nested
    braces matched; a box that is empty or never closed, as when generation was cut off, means
    no answer), a GSM8K ``#### ...`` line, or "the (final) answer is ..." / "Answer: ..." (cut at
@@ -213,7 +213,8 @@ def _explicit(region: str) -> tuple[str, str] | None:
     open_ = region.lower().rfind("<answer>", 0, close) if close >= 0 else -1
     if open_ >= 0:
         inner = region[open_ + len("<answer>") : close]
-        found = _explicit(inner) if ("\\boxed" in inner or "####" in inner) else None
+        markers = ("\\boxed", "####", "nswer")  # "<answer>The answer is 4</answer>" is 4
+        found = _explicit(inner) if any(m in inner for m in markers) else None
         return ("answer tag", found[1] if found else inner.strip())
     candidates: list[tuple[int, str, str]] = []
     if "\\boxed" in region or "\\fbox" in region:
