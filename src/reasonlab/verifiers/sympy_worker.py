@@ -292,6 +292,14 @@ def _fast_equal(x, y):
     return None
 
 
+def _settled(request, ours):
+    """Our "different" between two single expressions written without decimals needs no second
+    opinion (exact values, or different at random points: math-verify's grader agrees)."""
+    if ours is not False or request["a"]["type"] != "expr" or request["b"]["type"] != "expr":
+        return False
+    return "." not in request["latex"][1] and "." not in request["latex"][0]
+
+
 def handle(request, math_verify):
     """One comparison: ours first; when ours is not a yes, the answers as LaTeX, parsed by
     math-verify's parser and compared by :func:`fast_equal`, then by math-verify's grader."""
@@ -301,7 +309,7 @@ def handle(request, math_verify):
             ours, how = equal(request["a"], request["b"])
         except Exception as err:  # noqa: BLE001 - any sympy failure is a verdict, not a crash
             ours, how = None, f"sympy error: {type(err).__name__}: {err}"[:300]
-    if ours or math_verify is None or not request.get("latex"):
+    if ours or math_verify is None or not request.get("latex") or _settled(request, ours):
         return {"equal": bool(ours), "how": how, "decided": ours is not None}
     parse_answer, grade = math_verify
     try:
