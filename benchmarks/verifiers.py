@@ -6,6 +6,11 @@
 1. Precision/recall of ``verify_math``, HuggingFace ``math-verify`` (pin: math-verify==0.9.0) and
    two naive verifiers on the labelled corpus (``reasonlab.verifiers.corpus``): the cases written
    alongside our verifier, and a held-out set written after it was frozen.
+1b. The same, for ``verify_math`` and math-verify, on each peer table (``tests/data/peer_*.jsonl``:
+   other projects' own grader tests, transcribed as data): the test rows (not marked
+   configuration-dependent or disputed) and all rows; plus checks per second over the mixed
+   table (both peer tables, every row), each verifier in a fresh process, start-up included
+   (imports, sympy, and for ours the worker), and the slowest single call.
 2. Checks per second of ``verify_math`` and ``math-verify`` on the same corpus, and of
    ``verify_math``'s fast path on the RL loop's case (``"<think>...</think> #### 936"``), its
    "the answer is" path, and ``verify_logic`` on both task kinds.
@@ -21,14 +26,20 @@ GSM8K reference solution, the text after ``####``); completions go in unchanged.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from reasonlab.verifiers import verify_code, verify_code_batch, verify_logic, verify_math
-from reasonlab.verifiers.corpus import ALL_CASES, HELD_OUT
-from reasonlab.verifiers.math_answers import _gold_answer
-from reasonlab.verifiers.naive import last_number_match, score, substring_match
+_T0 = time.perf_counter()
+from reasonlab.verifiers import verify_code, verify_code_batch, verify_logic, verify_math  # noqa: E402
+from reasonlab.verifiers.corpus import ALL_CASES, HELD_OUT  # noqa: E402
+from reasonlab.verifiers.naive import last_number_match, score, substring_match  # noqa: E402
+
+_STARTED = time.perf_counter() - _T0  # importing our package (the timing below adds the rest)
 
 HOSTILE = [
     "\\boxed{9^{9^{9^{9}}}}",
@@ -51,19 +62,109 @@ TAN_GOLD = (
 )
 
 
+def math_verify_gold(gold: str) -> str:
+    """The gold as math-verify is given it: a GSM8K solution's text after ``####``; otherwise
+    the gold as written, inside ``$...$`` unless it is delimited already."""
+    if "####" in gold:
+        gold = gold.rsplit("####", 1)[1].strip()
+    if any(m in gold for m in ("$", "\\boxed", "\\(", "\\[")):
+        return gold
+    return f"${gold}$"
+
+
 def math_verify_fn():
+    """math-verify 0.9.0 with its default settings (its own extraction of both sides)."""
     from math_verify import parse, verify
 
     def check(completion: str, gold: str) -> bool:
-        answer = _gold_answer(gold)[0]
-        wrapped = answer if ("$" in answer or "\\boxed" in answer) else f"${answer}$"
-        return bool(verify(parse(wrapped), parse(completion)))
+        return bool(verify(parse(math_verify_gold(gold)), parse(completion)))
 
     return check
 
 
 def ours(completion: str, gold: str) -> bool:
     return verify_math(completion, gold).reward == 1.0
+
+
+PEER_TABLES = {
+    "Math-Verify": Path(__file__).parents[1] / "tests" / "data" / "peer_math_verify.jsonl",
+    "lighteval": Path(__file__).parents[1] / "tests" / "data" / "peer_lighteval.jsonl",
+}
+
+
+def peer_rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in PEER_TABLES[name].read_text().splitlines()]
+
+
+def peer_score(verdicts: list[bool], rows: list[dict]) -> str:
+    tp = sum(v and r["expected"] for v, r in zip(verdicts, rows, strict=True))
+    fa = sum(v and not r["expected"] for v, r in zip(verdicts, rows, strict=True))
+    fr = sum(r["expected"] and not v for v, r in zip(verdicts, rows, strict=True))
+    pos = sum(r["expected"] for r in rows)
+    precision = tp / (tp + fa) if tp + fa else 1.0
+    agree = len(rows) - fa - fr
+    return (
+        f"{precision:>10.3f}{tp / pos if pos else 1.0:>8.3f}{agree / len(rows):>7.3f}"
+        f"{fa:>5}{fr:>5}   ({agree}/{len(rows)})"
+    )
+
+
+def time_in_fresh_process(which: str) -> tuple[float, int]:
+    """(seconds from interpreter start to the last verdict, rows) for one verifier."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--time-mixed", which],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return float(out[0]), int(out[1])
+
+
+def time_mixed(which: str) -> None:
+    """Child process of :func:`time_in_fresh_process`: prints seconds and rows."""
+    start = time.perf_counter()
+    logging.disable(logging.WARNING)
+    fn = ours if which == "ours" else math_verify_fn()
+    rows = [r for name in PEER_TABLES for r in peer_rows(name)]
+    for r in rows:
+        fn(r["prediction"], r["gold"])
+    print(time.perf_counter() - start + (_STARTED if which == "ours" else 0.0), len(rows))
+
+
+def peer_section() -> None:
+    mv = math_verify_fn()
+    print("\n== math verifiers on other projects' test suites (tests/data/peer_*.jsonl)")
+    print(f"{'verifier':<22}{'table / rows':<26}{'precision':>10}{'recall':>8}{'agree':>7}"
+          f"{'FA':>5}{'FR':>5}")  # fmt: skip
+    worst, worst_name = 0.0, ""
+    for name in PEER_TABLES:
+        rows = peer_rows(name)
+        test = [r for r in rows if not (r["config_dependent"] or r["disputed"])]
+        verdicts = {}
+        for vname, fn in (("reasonlab verify_math", None), ("math-verify 0.9.0", mv)):
+            got = []
+            for r in rows:
+                if fn is None:
+                    t0 = time.perf_counter()
+                    res = verify_math(r["prediction"], r["gold"])
+                    took = time.perf_counter() - t0 - res.meta.get("worker_startup_seconds", 0.0)
+                    if took > worst:
+                        worst, worst_name = took, f"{r['source']} ({res.reason})"
+                    got.append(res.reward == 1.0)
+                else:
+                    got.append(fn(r["prediction"], r["gold"]))
+            verdicts[vname] = got
+        for vname, got in verdicts.items():
+            by_row = dict(zip((id(r) for r in rows), got, strict=True))
+            for label, subset in ((f"{name} test", test), (f"{name} all", rows)):
+                score_line = peer_score([by_row[id(r)] for r in subset], subset)
+                print(f"{vname:<22}{label + f' ({len(subset)})':<26}{score_line}")
+    print(f"slowest verify_math call on the peer tables: {worst:.3f} s, {worst_name}")
+    t_ours, n = time_in_fresh_process("ours")
+    t_mv, _ = time_in_fresh_process("math-verify")
+    print(
+        f"mixed peer table ({n} rows), fresh process, start-up included: "
+        f"verify_math {n / t_ours:,.0f} checks/s, math-verify {n / t_mv:,.0f} checks/s "
+        f"(ours is {t_mv / t_ours:.1f}x)"
+    )
 
 
 def rate(fn, cases, repeats: int) -> float:
@@ -77,7 +178,15 @@ def rate(fn, cases, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--peer-only", action="store_true", help="only the peer-table section")
+    parser.add_argument("--time-mixed", choices=["ours", "math-verify"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.time_mixed:
+        time_mixed(args.time_mixed)
+        return
+    if args.peer_only:
+        peer_section()
+        return
     logging.disable(logging.WARNING)  # math-verify logs every parse failure
     reps = 1 if args.quick else 3
     mv = math_verify_fn()
@@ -103,6 +212,7 @@ def main() -> None:
     everything = ALL_CASES + HELD_OUT
     agree = sum(ours(c.completion, c.gold) == mv(c.completion, c.gold) for c in everything)
     print(f"verify_math and math-verify agree on {agree}/{len(everything)} cases")
+    peer_section()
 
     print("\n== checks per second (same corpus, both sets, one process, one thread)")
     cases = ALL_CASES + HELD_OUT
@@ -126,12 +236,12 @@ def main() -> None:
             fn(completion, target)
         print(f"{name:<24}{n // 5 / (time.perf_counter() - start):>10,.0f} /s")
 
-    print("\n== worst case on hostile answers (timeout=1.0 s; worker start-up excluded)")
+    print("\n== worst case on hostile answers (default timeout; worker start-up excluded)")
     worst, worst_name = 0.0, ""
     for completion in HOSTILE:
         gold = {"t": TAN_GOLD, "(": "(x+y)^{200}"}.get(completion[7], "\\frac{x}{2}")
         start = time.perf_counter()
-        r = verify_math(completion, gold, timeout=1.0)
+        r = verify_math(completion, gold)
         took = time.perf_counter() - start - r.meta.get("worker_startup_seconds", 0.0)
         if took > worst:
             worst, worst_name = took, f"{completion[:30]!r} ({r.reason})"

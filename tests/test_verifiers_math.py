@@ -1,8 +1,15 @@
-"""verify_math: the labelled corpus, extraction rules, normalisation, hard time bounds, fuzzing."""
+"""verify_math: the labelled corpus, other projects' test suites as data, extraction rules,
+the last-number fallback, normalisation, hard time bounds (in threads too), fuzzing, and the toy's
+rewards unchanged."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import logging
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,6 +50,7 @@ def test_corpus_case(case):
         ("\\boxed{1} then \\boxed{2}", "2"),  # the last box counts
         ("#### 5\nThe answer is 6.", "6"),  # the last marker counts
         ("<answer>7</answer> #### 8", "7"),  # the answer tag wins
+        ("<answer>The answer is 4.</answer>", "4"),  # a sentence inside the tag
         ("It has 3 sides and 4 corners, so 12", "12"),
         ("1, 2, 3, 4", None),  # a list
         ("What is 3 + 4?", None),  # restating the question
@@ -56,6 +64,94 @@ def test_extraction_rules(completion, expected):
 def test_last_number_fallback_can_be_turned_off():
     assert extract_answer("so 36", last_number_fallback=False) is None
     assert verify_math("so 36", "36").reward == 1.0
+    off = verify_math("so 36", "36", last_number_fallback=False)
+    assert off.reward == 0.0 and off.reason == "no final answer found"
+    assert verify_math("#### 36", "36", last_number_fallback=False).reward == 1.0
+
+
+@pytest.mark.parametrize(
+    "completion, gold",
+    [
+        ("It is 5 not 4", "4"),  # the old fallback read 4
+        ("AZYUK2A", "2"),  # a digit inside a word
+        ("gkz+4qr->j", "4"),  # digits glued to symbols
+        ("\\frac{1+\\sqrt{5}}{2}", "2"),  # read whole: (1+sqrt 5)/2, not 2
+        ("If x were 4, the sum would be 10.", "4"),
+        ("We need at least 4 boxes.", "4"),
+        ("It cannot be 4.", "4"),
+        ("Is it 4?", "4"),
+        ("The values are 1, 2, 3, 4", "4"),
+        ("so the total is 12 + 4", "4"),
+    ],
+)
+def test_fallback_never_accepts_a_number_it_should_not(completion, gold):
+    assert verify_math(completion, gold).reward == 0.0
+
+
+@pytest.mark.parametrize(
+    "completion, expected",
+    [
+        ("We have 6 rows of 6 chairs, so 36", "36"),  # ends in the number
+        ("6 * 6 = 36.", "36"),
+        ("Total cost: 2 * 125 = 250 dollars", "250"),  # a unit may follow
+        ("She needs 48 stickers in total.", "48"),  # the sentence's only number
+        ("The probability is 25%.", "25%"),
+        ("The pair that solves it is $(7, 6)$.", "(7, 6)"),
+        ("So the answer follows. Therefore it is 12 apples. I hope it is correct.", "12"),
+        ("It is 12 <|im_start|>user", "12"),  # a chat token after the answer
+    ],
+)
+def test_fallback_rules(completion, expected):
+    assert extract_answer(completion) == expected
+
+
+@pytest.mark.parametrize(
+    "completion, gold, expected",
+    [
+        # no marker: the whole completion is the answer
+        ("\\frac{10}{9}", "10/9", True),
+        ("$\\frac13$", "\\frac{1}{3}", True),
+        ("x^2+2x+1", "(x+1)^2", True),
+        ("10^3", "1000", True),
+        # the Minerva / lm-eval sign-off
+        ("Final Answer: The final answer is 7.78. I hope it is correct.", "7.78", True),
+        ("Final Answer: The final answer is $x^2$. I hope it is correct.", "x^2", True),
+        ("Final Answer: The largest $n$ is 34.", "34", True),
+        # several boxes are one answer; "or" between boxes is a hedge
+        ("\\boxed{1}, \\boxed{2}", "\\{1, 2\\}", True),
+        ("so $x = \\boxed{-2}$ \\quad \\text{and} \\quad $\\boxed{1}$", "1, -2", True),
+        ("\\boxed{1} or \\boxed{2}", "1, 2", False),
+        ("\\boxed{1}, \\boxed{2}", "\\boxed{1} and \\boxed{2}", True),  # boxes in the gold
+        # answer types compared through the LaTeX parser
+        ("\\boxed{x=1, y=2}", "x=1, y=2", True),
+        ("\\boxed{(1, 2) \\cup (3, \\infty)}", "(1,2) \\cup (3, \\infty)", True),
+        ("\\boxed{(1, 2) \\cup (3, \\infty)}", "(1,2) \\cup [3, \\infty)", False),
+        ("\\boxed{1 \\pm \\sqrt{2}}", "1 \\pm \\sqrt{2}", True),
+        (
+            "\\boxed{\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}}",
+            "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+            True,
+        ),
+        (
+            "\\boxed{\\begin{pmatrix} 1 & 2 \\\\ 3 & 5 \\end{pmatrix}}",
+            "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+            False,
+        ),
+        ("\\boxed{x \\geq 5}", "5 \\le x", True),
+        ("\\boxed{x > 5}", "x \\ge 5", False),
+        ("\\boxed{2x+4y=6}", "x+2y=3", True),  # equations up to a constant factor
+        ("\\boxed{\\text{odd}}", "odd", True),
+        ("\\boxed{11,\\!111}", "11111", True),
+        ("\\boxed{\\cfrac{1}{3}}", "1/3", True),
+        ("\\boxed{125\\textnormal{ miles}}", "125", True),
+        ("\\boxed{0.0833333}", "\\frac{1}{12}", True),  # a long decimal of a fraction
+        ("\\boxed{0.33}", "\\frac{1}{3}", False),  # a short one is not
+        ("\\boxed{1:00}", "12:00", False),
+    ],
+)
+def test_answer_forms(completion, gold, expected):
+    r = verify_math(completion, gold)
+    assert r.reward == float(expected), (r.reason, r.extracted, r.meta)
 
 
 @pytest.mark.parametrize("n", [0, 7, 936, 1234, 10**25, -15])
@@ -164,3 +260,103 @@ def test_naive_verifiers_are_fooled_where_ours_is_not():
     assert score(last_number_match, TRAPS).false_positives >= 5
     held = score(lambda c, g: verify_math(c, g).reward == 1.0, HELD_OUT)
     assert held.precision == 1.0 and held.recall > 0.8  # the frozen verifier on unseen cases
+
+
+def test_hard_bound_holds_in_a_thread():
+    # math-verify's own timeout is signal.alarm, which only works in the main thread; ours is a
+    # killable worker process, so the bound holds anywhere.
+    out: dict = {}
+
+    def work():
+        start = time.monotonic()
+        out["slow"] = verify_math("\\boxed{(x^2+2xy+y^2)^{100}}", "(x+y)^{200}", timeout=0.001)
+        out["elapsed"] = (
+            time.monotonic() - start - out["slow"].meta.get("worker_startup_seconds", 0)
+        )
+        out["matrix"] = verify_math(
+            "\\boxed{\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}}",
+            "\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}",
+        )
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert out["slow"].reason == "timeout after 0.001 s" and out["elapsed"] < 0.001 + SLACK
+    assert out["matrix"].reward == 1.0, out["matrix"].meta
+
+
+# ----------------------------------------------------------------------------- peer test suites
+
+DATA = Path(__file__).with_name("data")
+PEER_TABLES = {
+    "Math-Verify": DATA / "peer_math_verify.jsonl",
+    "lighteval": DATA / "peer_lighteval.jsonl",
+}
+PEER_TIMEOUT = 5.0  # verdicts, not speed, are tested here; the time bound is tested above
+
+
+def peer_rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in PEER_TABLES[name].read_text().splitlines()]
+
+
+def test_peer_tables_are_transcribed_with_sources():
+    for name in PEER_TABLES:
+        rows = peer_rows(name)
+        assert len(rows) > 200
+        for r in rows:
+            assert r["source"].split()[-1].split(":")[-1].isdigit()  # file:line
+            assert isinstance(r["expected"], bool) and isinstance(r["gold"], str)
+            assert r["config_dependent"] == bool(r["config"])
+        assert 0.2 < sum(r["config_dependent"] for r in rows) / len(rows) < 0.7
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PEER_TABLES))
+def test_peer_table_agreement_at_least_math_verify(name):
+    from math_verify import parse, verify
+
+    logging.disable(logging.WARNING)
+    rows = peer_rows(name)
+    ours = [
+        verify_math(r["prediction"], r["gold"], timeout=PEER_TIMEOUT).reward == 1.0 for r in rows
+    ]
+    false_accepts = [
+        r["source"] for r, ok in zip(rows, ours, strict=True) if ok and not r["expected"]
+    ]
+    assert false_accepts == []  # on every row, the configuration-dependent ones too
+
+    def theirs(r):
+        gold = (
+            r["gold"]
+            if any(m in r["gold"] for m in ("$", "\\boxed", "\\(", "\\["))
+            else f"${r['gold']}$"
+        )
+        return bool(verify(parse(gold), parse(r["prediction"])))
+
+    test = [i for i, r in enumerate(rows) if not (r["config_dependent"] or r["disputed"])]
+    agree_ours = sum(ours[i] == rows[i]["expected"] for i in test)
+    agree_theirs = sum(theirs(rows[i]) == rows[i]["expected"] for i in test)
+    assert agree_ours >= agree_theirs, (agree_ours, agree_theirs, len(test))
+
+
+# ----------------------------------------------------------------------------- the toy is unchanged
+
+
+def test_toy_rewards_unchanged():
+    """Every reward the shipped toy policies' samples got before this verifier is the same now
+    (tests/data/make_toy_math_rewards.py wrote them). Samples of an untrained policy are
+    gibberish; on those the only change allowed is the old fallback's reading of digits glued
+    inside junk ("gkz+4qr->j" for gold 4), which now has no answer."""
+    with gzip.open(DATA / "toy_math_rewards.jsonl.gz", "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    assert len(rows) >= 4000
+    changed = []
+    for r in rows:
+        now = verify_math(r["completion"], r["gold"])
+        if now.reward != r["reward"]:
+            changed.append((r, now))
+    trained = [r for r, _ in changed if r["policy"] != "untrained"]
+    assert trained == []
+    for r, now in changed:
+        assert r["reward"] == 1.0 and now.reward == 0.0 and now.extracted is None, r
+        assert "####" not in r["completion"].rsplit("</think>", 1)[-1], r

@@ -167,8 +167,17 @@ def _column(name: str, column: str, kwargs: dict[str, Any]) -> Sequence[Any]:
     return kwargs[column]
 
 
+#: RL default for :func:`math_reward`: no explicit answer marker, no reward (book/scaling_up.md).
+MATH_REWARD_LAST_NUMBER_FALLBACK = False
+
+
 def math_reward(
-    prompts: Sequence[Any], completions: Sequence[Completion], answer: Sequence[str], **kwargs: Any
+    prompts: Sequence[Any],
+    completions: Sequence[Completion],
+    answer: Sequence[str],
+    *,
+    last_number_fallback: bool = MATH_REWARD_LAST_NUMBER_FALLBACK,
+    **kwargs: Any,
 ) -> list[float]:
     """1.0 when the completion's final answer equals the ``answer`` column (``verify_math``).
 
@@ -176,12 +185,17 @@ def math_reward(
         prompts: B prompts (used only for the coverage metric).
         completions: B completions, text or conversational.
         answer: B gold answers: bare (``"936"``) or a reference solution ending ``#### 936``.
+        last_number_fallback: read a lone final number when a completion has no answer marker
+            (``\\boxed``, ``####``, "the answer is", ``<answer>``). Off by default for training:
+            a policy learns whatever is rewarded, and the marker is what it should learn
+            (``make_reward("math", last_number_fallback=True)`` turns it on).
         **kwargs: other dataset columns and trainer hooks (``log_metric``, ``log_extra``).
 
     Returns:
         B rewards in {0.0, 1.0}.
     """
-    return _reward("math", "math_reward", prompts, completions, answer, kwargs, {})
+    options = {"last_number_fallback": last_number_fallback}
+    return _reward("math", "math_reward", prompts, completions, answer, kwargs, options)
 
 
 def logic_reward(
@@ -255,6 +269,8 @@ def make_reward(
         raise ValueError(f"unknown domain {domain!r}; expected one of {sorted(DEFAULT_COLUMNS)}")
     column = column if column is not None else DEFAULT_COLUMNS[domain]
     name = name or f"{domain}_reward"
+    if domain == "math":  # the same RL default as math_reward
+        options.setdefault("last_number_fallback", MATH_REWARD_LAST_NUMBER_FALLBACK)
 
     def reward(
         prompts: Sequence[Any], completions: Sequence[Completion], **kwargs: Any

@@ -2,7 +2,13 @@
 
 Pipeline: extract the final answer (:mod:`.extraction`), normalise both sides (:mod:`.normalize`),
 compare plain numbers exactly in-process (the fast path, tens of thousands of checks a second),
-and only otherwise ask sympy, in a killable worker behind a hard time bound (:mod:`.symbolic`).
+and only otherwise ask sympy, in a killable worker behind a hard time bound (:mod:`.symbolic`);
+that worker also asks math-verify's LaTeX parser and grader when our own parser refuses an answer
+or finds it different, so matrices, relations, ``\\pm``, unions and text answers are compared too.
+
+Numbers: exact, with one allowance: a decimal written with at least ``LONG_DECIMAL_DIGITS``
+digits after the point equals a fraction it rounds or truncates (``0.0833333`` is ``1/12``;
+``0.33`` is not ``1/3``).
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ from .symbolic import symbolic_equal
 _PLAIN_INT = re.compile(r"\s*(-?)0*([0-9]{1,30})\s*")
 _HEDGE = re.compile(r"\bor\b|\beither\b", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"\d+")
+_DECIMAL_PLACES = re.compile(r"[-+]?\d*\.(\d+)")
+LONG_DECIMAL_DIGITS = 6
 
 
 @lru_cache(maxsize=4096)
 def _gold_answer(gold: str) -> tuple[str, str]:
-    """The final answer inside a gold string (bare answer or full reference solution)."""
+    """The final answer inside a gold string (bare answer or full reference solution), read
+    with the same rules as a completion (several boxes in a row are one list answer)."""
     if any(m in gold for m in ("####", "\\boxed", "\\fbox", "<answer>", "</think>")):
         found = extract_answer_traced(gold, last_number_fallback=False)
         if found is not None:
@@ -32,10 +41,27 @@ def _gold_answer(gold: str) -> tuple[str, str]:
     return gold.strip(), "gold as given"
 
 
+def _latex_gold(gold: str, gold_text: str, gold_how: str) -> str:
+    """The gold as math-verify's parser is given it: a bare gold as written (its parser finds the
+    ``$...$`` answer itself); a gold answer we extracted from a solution (boxes, ``####``), in a
+    box, so both readers agree on which answer the gold commits to."""
+    if gold_how == "gold as given":
+        return gold.strip()
+    return "\\boxed{" + gold_text + "}"
+
+
 @lru_cache(maxsize=4096)
 def _normalized_gold(answer: str) -> tuple[Normalized, Fraction | None]:
     norm = normalize(answer)
     return norm, parse_number(norm.text)
+
+
+def _long_decimal_match(text: str, value: Fraction, other: Fraction) -> bool:
+    """``text`` (read as ``value``) is a long decimal that rounds or truncates ``other``."""
+    m = _DECIMAL_PLACES.fullmatch(text.strip())
+    if not m or len(m.group(1)) < LONG_DECIMAL_DIGITS:
+        return False
+    return abs(value - other) < Fraction(1, 10 ** len(m.group(1)))
 
 
 def _percent_match(g: Fraction, g_pct: bool, p: Fraction, p_pct: bool) -> bool:
@@ -52,18 +78,32 @@ def _result(reward: float, reason: str, extracted: str | None, **meta) -> Verifi
     return VerifierResult(reward, reason, extracted, meta)
 
 
-def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> VerifierResult:
+DEFAULT_TIMEOUT = 0.8  # seconds for the symbolic comparison: a whole call, kill included, < 1 s
+
+
+def verify_math(
+    completion: str,
+    gold: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    last_number_fallback: bool = True,
+) -> VerifierResult:
     """Reward 1.0 iff the completion's committed final answer equals the gold answer.
 
     Args:
         completion: model output, e.g. ``"<think>...</think> #### 936"``; never raises on it.
         gold: a bare answer (``"936"``, ``"\\frac{14}{3}"``) or a reference solution ending in
             ``#### 936`` or containing ``\\boxed{...}``; its final answer is extracted the same way.
-        timeout: hard bound in seconds on the symbolic (sympy) comparison. The first symbolic
+        timeout: hard bound in seconds on the symbolic comparison (sympy, and math-verify's
+            parser and grader, in one killable worker); the default keeps a whole call, the
+            kill of an overrunning worker included, under a second. The first symbolic
             check in a process (and the first after a timeout) also waits for a fresh sympy
             worker to start; that wait is reported in ``meta["worker_startup_seconds"]`` and
             not counted against ``timeout``, so that a correct answer never loses its reward to
             a cold start.
+        last_number_fallback: when the completion has no explicit answer marker, take a lone
+            final number (the rules are in :mod:`.extraction`, rule 5); False: no marker, no
+            answer.
 
     Returns:
         A :class:`VerifierResult`; ``meta`` holds the parse trace (``how``: which extraction rule
@@ -99,7 +139,7 @@ def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> Verifier
             )  # fmt: skip
 
     t0 = time.perf_counter()
-    found = extract_answer_traced(completion)
+    found = extract_answer_traced(completion, last_number_fallback=last_number_fallback)
     if found is None:
         return _result(0.0, "no final answer found", None, gold=gold_text, gold_how=gold_how)
     how, pred = found
@@ -126,11 +166,16 @@ def verify_math(completion: str, gold: str, *, timeout: float = 1.0) -> Verifier
     p_num = parse_number(p_norm.text) if g_num is not None else None
     if g_num is not None and p_num is not None:
         ok = _percent_match(g_num, g_norm.percent, p_num, p_norm.percent)
+        if not ok and not (g_norm.percent or p_norm.percent):
+            ok = _long_decimal_match(p_norm.text, p_num, g_num) or _long_decimal_match(
+                g_norm.text, g_num, p_num
+            )
         return _result(
             float(ok), "correct" if ok else "wrong answer", pred,
             **meta, path="fast", compare="exact number",
         )  # fmt: skip
-    ok, why, startup = symbolic_equal(g_norm.text, p_norm.text, timeout)
+    latex = (_latex_gold(gold, gold_text, gold_how), pred)
+    ok, why, startup = symbolic_equal(g_norm.text, p_norm.text, timeout, latex=latex)
     meta.update(path="sympy", compare=why, seconds=round(time.perf_counter() - t0, 4))
     if startup > 0.05:
         meta["worker_startup_seconds"] = round(startup, 4)

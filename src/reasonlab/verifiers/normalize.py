@@ -5,9 +5,10 @@ Rules (each one changes what earns reward, so each is written down):
 - Unicode: ``−`` is a minus, full-width digits are digits, ``½`` is ``1/2`` (``2½`` is a mixed
   number), superscripts are powers (``x²`` is ``x^{2}``), ``√`` and ``π`` are ``\\sqrt``/``\\pi``.
 - LaTeX noise is dropped: ``$``, ``\\(``/``\\)``, ``\\left``/``\\right``, spacing commands,
-  ``\\displaystyle``; ``\\dfrac``/``\\tfrac`` are ``\\frac``; ``\\text{..}`` keeps its words.
-- Thousands separators are removed only when the whole answer is one number (``1,234`` or
-  ``1{,}234``); inside a tuple a comma separates items.
+  ``\\displaystyle``; ``\\dfrac``/``\\tfrac``/``\\cfrac`` are ``\\frac``; ``\\text{..}`` (and
+  ``\\textnormal``, ``\\mathrm``, ...) keeps its words.
+- Thousands separators are removed only when the whole answer is one number (``1,234``,
+  ``1{,}234`` or ``11,\\! 111``); inside a tuple a comma separates items.
 - Units and trailing words after a number are split off and compared only when both sides give one
   (``5 cm`` vs ``5 m`` is wrong, ``5 cm`` vs ``5`` is right). Degrees are dropped.
 - Percentages: ``x%`` equals ``x`` and also ``x/100`` (graders accept both ``25%`` and ``0.25``
@@ -67,7 +68,10 @@ _DROP = (
     "°",
     "\\circ",
 )
-_TEXT_CMD = re.compile(r"\\(?:text|textbf|textrm|mathrm|mbox|operatorname)\s*\{([^{}]*)\}")
+_TEXT_CMD = re.compile(
+    r"\\(?:text|textbf|textrm|textnormal|mathrm|mbox|operatorname)\s*\{([^{}]*)\}"
+)
+_LATEX_THOUSANDS = re.compile(r",\\!\s*(?=\d{3})")
 _PERCENT = re.compile(r"\\%|%|\s*\bpercent\b", re.IGNORECASE)
 _VAR_ASSIGN = re.compile(r"^[a-zA-Z]\s*=\s*(?![=<>])")
 # A unit is two or more letters ("5cm", "5 apples"), or one letter after a space ("5 m"),
@@ -136,7 +140,10 @@ def normalize(answer: str) -> Normalized:
     for token in _DROP:
         if token in s:
             s = s.replace(token, " " if token.startswith("\\") and token[1:2].isalpha() else "")
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("{,}", ",")
+    if ",\\!" in s:
+        s = _LATEX_THOUSANDS.sub(",", s)  # "11,\\! 111" is 11111 (removed below as a separator)
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+    s = s.replace("{,}", ",")
     if "\\" in s:
         s = _TEXT_CMD.sub(lambda m: " " + m.group(1) + " ", s)
     percent = False

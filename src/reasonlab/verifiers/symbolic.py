@@ -19,7 +19,10 @@ no tolerance); otherwise by evaluating the difference at four random rational po
 alternating signs, to 30 digits, with relative tolerance 1e-9 (float noise only: ``1.414`` is not
 ``\\sqrt{2}``); ``expand``/``simplify`` only when evaluation fails. Tuples and intervals compare
 item by item, sets and bare lists ignore order, equations compare ``lhs - rhs`` up to sign.
-Unsupported here: unions of intervals, ``\\pm``, inequalities, matrices.
+Unsupported here: unions of intervals, ``\\pm``, inequalities, matrices. Whatever this refuses
+(except for size) or finds different is also asked of math-verify's parser and grader inside the
+same worker and under the same deadline (see :mod:`reasonlab.verifiers.sympy_worker`): a "yes"
+from either is equality.
 """
 
 from __future__ import annotations
@@ -439,13 +442,16 @@ class _Worker:
             self.proc = None
             self.ready = False
 
-    def compare(self, a: dict, b: dict, timeout: float) -> tuple[bool | None, str, float]:
+    def compare(
+        self, a: dict | None, b: dict | None, timeout: float, latex: tuple[str, str] | None = None
+    ) -> tuple[bool | None, str, float]:
         """(equal or None, how, seconds spent waiting for a fresh worker to start)."""
         with self.lock:
             startup = self._ensure_ready()
             assert self.proc is not None and self.proc.stdin is not None
             try:
-                self.proc.stdin.write(json.dumps({"a": a, "b": b}).encode() + b"\n")
+                request = {"a": a, "b": b, "latex": list(latex) if latex else None}
+                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
                 self.proc.stdin.flush()
             except BrokenPipeError:
                 self.kill()
@@ -455,6 +461,8 @@ class _Worker:
                 self.kill()
                 self._spawn()  # start the replacement now, so the next call waits less
                 return None, f"timeout after {timeout:g} s", startup
+            if not reply.get("decided", True):
+                return None, str(reply["how"]), startup
             return bool(reply["equal"]), str(reply["how"]), startup
 
 
@@ -462,17 +470,45 @@ _WORKER = _Worker()
 atexit.register(_WORKER.kill)
 
 
-def symbolic_equal(gold: str, pred: str, timeout: float) -> tuple[bool | None, str, float]:
+# Refusals that mean "too big to compute" (not "written in a form we do not parse"): these are
+# never handed to math-verify either.
+_SIZE_REFUSALS = (
+    "too large", "too long", "too deep", "too many", "huge", "RecursionError", "MemoryError",
+)  # fmt: skip
+MAX_LATEX_CHARS = 600  # longer answers are not given to math-verify's parser
+
+
+def _structure(s: str) -> tuple[dict | None, str | None]:
+    try:
+        return parse_structure(s), None
+    except RefusedError as err:
+        return None, f"refused: {err}"
+    except (RecursionError, MemoryError, ValueError) as err:
+        return None, f"refused: {type(err).__name__}"
+
+
+def symbolic_equal(
+    gold: str, pred: str, timeout: float, *, latex: tuple[str, str] | None = None
+) -> tuple[bool | None, str, float]:
     """Are two normalised answers equal?
+
+    Args:
+        gold, pred: normalised answers for our own parser.
+        timeout: seconds the caller waits for the worker's verdict.
+        latex: the two answers as written (gold, prediction), for math-verify's second opinion
+            when ours refuses or says "different"; None for no second opinion.
 
     Returns:
         (True/False or None when undecided, how it was decided, seconds spent waiting for the
         worker to start: not counted against ``timeout``).
     """
-    try:
-        a, b = parse_structure(gold), parse_structure(pred)
-    except RefusedError as err:
-        return None, f"refused: {err}", 0.0
-    except (RecursionError, MemoryError, ValueError) as err:
-        return None, f"refused: {type(err).__name__}", 0.0
-    return _WORKER.compare(a, b, timeout)
+    a, why_a = _structure(gold)
+    b, why_b = _structure(pred)
+    why = why_a or why_b
+    if why and (any(s in why for s in _SIZE_REFUSALS) or latex is None):
+        return None, why, 0.0
+    if latex is not None and max(len(latex[0]), len(latex[1])) > MAX_LATEX_CHARS:
+        if why:
+            return None, why, 0.0
+        latex = None
+    return _WORKER.compare(a, b, timeout, latex)

@@ -7,6 +7,13 @@ exits when stdin closes, so it never outlives its parent.
 
 Expressions arrive as Python source already checked by the parent (a whitelist of node types,
 no huge exponents); they are rebuilt here node by node from :mod:`ast`, never ``eval``-ed.
+
+When our own comparison cannot decide, or finds the answers different, the request may also carry
+the two answers as LaTeX text; they then get a second opinion from math-verify's parser and
+grader (``math_verify.parse`` / ``verify``: matrices, relations, ``\\pm``, unions, ratios,
+text answers, ...), run here with its own ``signal.alarm`` timeouts switched off, because this
+process is the one the parent kills at the deadline. math-verify is imported (and its LaTeX
+parser warmed up) before the worker says it is ready, so that cost is start-up, not comparison.
 """
 
 import ast
@@ -149,16 +156,194 @@ def equal(a, b):
     return True, f"{ta} equal (order ignored)"
 
 
+def load_math_verify():
+    """(parse, verify) from math-verify, warmed up, with its own timeouts off; None if absent."""
+    try:
+        import logging
+
+        from math_verify import LatexExtractionConfig, parse, verify
+    except ImportError:
+        return None
+    logging.disable(logging.WARNING)  # it logs every parse failure
+    latex_only = [LatexExtractionConfig()]
+
+    def parse_answer(answer, *, is_gold=False):
+        # The prediction is our extracted answer, read as LaTeX only: math-verify's plain
+        # "expression" extraction would pick a number out of junk ("7!y8 3ev0" -> 3).
+        if is_gold:
+            return parse(wrap(answer), parsing_timeout=None)
+        return parse(wrap(answer), latex_only, parsing_timeout=None)
+
+    def grade(gold, pred):
+        return bool(verify(gold, pred, timeout_seconds=None))
+
+    grade(parse_answer("\\frac{1}{2}"), parse_answer("0.5"))
+    return parse_answer, grade
+
+
+def wrap(answer):
+    """An answer as math-verify expects LaTeX: inside ``$...$`` unless it is delimited already."""
+    if "$" in answer or "\\boxed" in answer or "\\(" in answer or "\\[" in answer:
+        return answer
+    return f"${answer}$"
+
+
+def _has_float(x):
+    return bool(getattr(x, "atoms", None)) and bool(x.atoms(sympy.Float))
+
+
+def _ratio_constant(x, y):
+    """x / y is the same nonzero number at a few random points (equal up to a factor)."""
+    symbols = sorted((x - y).free_symbols | x.free_symbols | y.free_symbols, key=str)
+    rng = random.Random(1)
+    ratio = None
+    for i in range(4):
+        point = {
+            s: sympy.Rational((-1) ** (i + j) * rng.randint(1, 97), rng.randint(1, 13))
+            for j, s in enumerate(symbols)
+        }
+        den = complex(y.evalf(30, subs=point))
+        if abs(den) < 1e-12:
+            return None
+        r = complex(x.evalf(30, subs=point)) / den
+        if ratio is None:
+            ratio = r
+        elif abs(r - ratio) > REL_TOL * max(1.0, abs(ratio)):
+            return None
+    return ratio if ratio is not None and abs(ratio) > 1e-12 else None
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def fast_equal(x, y):
+    """Compare two parsed answers quickly: True, False, or None (ask math-verify's grader)."""
+    try:
+        return _fast_equal(x, y)
+    except Exception:  # noqa: BLE001 - shapes this does not know: leave them to the grader
+        return None
+
+
+_UNDEFINED = (sympy.zoo, sympy.nan)
+# Slow to evaluate at a point (a symbolic bound): left to the grader.
+_UNEVALUATED = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Limit, sympy.Derivative)
+
+
+def _fast_equal(x, y):
+    if isinstance(x, sympy.Basic) and isinstance(y, sympy.Basic):
+        if x.has(*_UNDEFINED) or y.has(*_UNDEFINED):
+            return None  # "12:00" is 12/0: never equal by our reading, ask the grader
+        if x == y or str(x) == str(y):
+            return True  # identical (same names print the same even if built differently)
+        if x.has(*_UNEVALUATED) or y.has(*_UNEVALUATED):
+            return None
+    if isinstance(x, str) or isinstance(y, str):
+        if isinstance(x, str) and isinstance(y, str):
+            same = " ".join(x.lower().split()) == " ".join(y.lower().split())
+            return True if same else None
+        return None
+    if isinstance(x, sympy.MatrixBase) or isinstance(y, sympy.MatrixBase):
+        if not (isinstance(x, sympy.MatrixBase) and isinstance(y, sympy.MatrixBase)):
+            return None
+        if x.shape != y.shape:
+            return False
+        verdicts = [fast_equal(a, b) for a, b in zip(x, y, strict=True)]
+        return True if all(v is True for v in verdicts) else (False if False in verdicts else None)
+    if isinstance(x, sympy.Interval) and isinstance(y, sympy.Interval):
+        if (x.left_open, x.right_open) != (y.left_open, y.right_open):
+            return False
+        ends = [fast_equal(x.start, y.start), fast_equal(x.end, y.end)]
+        return True if ends == [True, True] else (False if False in ends else None)
+    if isinstance(x, (sympy.Union, sympy.FiniteSet, sympy.Tuple)) and type(x) is type(y):
+        if len(x.args) != len(y.args):
+            return None
+        if isinstance(x, sympy.Tuple):
+            verdicts = [fast_equal(a, b) for a, b in zip(x.args, y.args, strict=True)]
+            return True if all(v is True for v in verdicts) else None
+        left = list(y.args)
+        for a in x.args:
+            for j, b in enumerate(left):
+                if fast_equal(a, b) is True:
+                    del left[j]
+                    break
+            else:
+                return None
+        return True
+    if isinstance(x, sympy.Eq) and isinstance(y, sympy.Eq):
+        return True if _ratio_constant(x.lhs - x.rhs, y.lhs - y.rhs) is not None else None
+    if isinstance(x, sympy.core.relational.Relational) and isinstance(
+        y, sympy.core.relational.Relational
+    ):
+        ops = {x.rel_op, y.rel_op}
+        if not ops <= set(_FLIP) or len(ops | {_FLIP[o] for o in ops}) != 2:
+            return None  # not the same kind of inequality (strict vs not)
+        dx = x.lhs - x.rhs if x.rel_op in (">", ">=") else x.rhs - x.lhs
+        dy = y.lhs - y.rhs if y.rel_op in (">", ">=") else y.rhs - y.lhs
+        ratio = _ratio_constant(dx, dy)
+        return True if ratio is not None and ratio.real > 0 and abs(ratio.imag) < 1e-12 else None
+    if isinstance(x, sympy.Expr) and isinstance(y, sympy.Expr):
+        try:
+            ok, _ = equal_expr(x, y)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+        if ok:
+            return True
+        return None if (_has_float(x) or _has_float(y)) else False
+    return None
+
+
+def _settled(request, ours):
+    """Our "different" between two single expressions written without decimals needs no second
+    opinion (exact values, or different at random points: math-verify's grader agrees)."""
+    if ours is not False or request["a"]["type"] != "expr" or request["b"]["type"] != "expr":
+        return False
+    return "." not in request["latex"][1] and "." not in request["latex"][0]
+
+
+def handle(request, math_verify):
+    """One comparison: ours first; when ours is not a yes, the answers as LaTeX, parsed by
+    math-verify's parser and compared by :func:`fast_equal`, then by math-verify's grader."""
+    ours, how = None, "refused"
+    if request.get("a") is not None and request.get("b") is not None:
+        try:
+            ours, how = equal(request["a"], request["b"])
+        except Exception as err:  # noqa: BLE001 - any sympy failure is a verdict, not a crash
+            ours, how = None, f"sympy error: {type(err).__name__}: {err}"[:300]
+    if ours or math_verify is None or not request.get("latex") or _settled(request, ours):
+        return {"equal": bool(ours), "how": how, "decided": ours is not None}
+    parse_answer, grade = math_verify
+    try:
+        gold = parse_answer(request["latex"][0], is_gold=True)
+        pred = parse_answer(request["latex"][1])
+        if not gold or not pred:
+            return {"equal": False, "how": f"{how}; math-verify cannot parse it", "decided": True}
+        fast = fast_equal(gold[0], pred[0])
+        if fast is not None:
+            verdict = (
+                "latex parser: equal"
+                if fast
+                else (how if ours is False else "latex parser: different")
+            )
+            return {"equal": fast, "how": verdict, "decided": True}
+        second = grade(gold, pred)
+    except Exception as err:  # noqa: BLE001 - a parser failure is a verdict, not a crash
+        return {"equal": False, "how": f"{how}; math-verify error: {type(err).__name__}"[:300],
+                "decided": ours is not None}  # fmt: skip
+    if not second and ours is False:
+        return {"equal": False, "how": how, "decided": True}  # both say different: ours is why
+    verdict = "equal" if second else "not equal"
+    return {"equal": second, "how": f"math-verify grader: {verdict}", "decided": True}
+
+
 def main():
     sys.setrecursionlimit(5000)
-    print(json.dumps({"ready": True}), flush=True)
+    math_verify = load_math_verify()
+    print(json.dumps({"ready": True, "math_verify": math_verify is not None}), flush=True)
     for line in sys.stdin:
         try:
-            request = json.loads(line)
-            ok, how = equal(request["a"], request["b"])
-            reply = {"equal": bool(ok), "how": how}
-        except Exception as err:  # noqa: BLE001 - any sympy failure is a verdict, not a crash
-            reply = {"equal": False, "how": f"sympy error: {type(err).__name__}: {err}"[:300]}
+            reply = handle(json.loads(line), math_verify)
+        except Exception as err:  # noqa: BLE001 - never die on a request
+            reply = {"equal": False, "how": f"worker error: {type(err).__name__}"[:300]}
         print(json.dumps(reply), flush=True)
 
 
