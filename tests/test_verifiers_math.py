@@ -19,7 +19,10 @@ from reasonlab.verifiers import extract_answer, verify_math
 from reasonlab.verifiers.corpus import ALL_CASES
 
 TIMEOUT = 0.5
-SLACK = 0.3  # IPC and kill time on a busy 2-core machine
+# IPC, kill and scheduling time. Generous on purpose: a 2-core machine running other jobs can stall
+# a process for seconds, and an unbounded call on these inputs would take minutes, so the bound is
+# still tested; the sub-second figure is measured by benchmarks/verifiers.py, not asserted here.
+SLACK = 5.0
 
 
 @pytest.fixture(scope="module", autouse=True)
