@@ -20,7 +20,7 @@ from reasonlab.verifiers.corpus import ALL_CASES
 
 TIMEOUT = 0.5
 # IPC, kill and scheduling time. Generous on purpose: a 2-core machine running other jobs can stall
-# a process for seconds, and an unbounded call on these inputs would take minutes, so the bound is
+# a process for seconds, and the inputs that need the bound run far longer unbounded, so it is
 # still tested; the sub-second figure is measured by benchmarks/verifiers.py, not asserted here.
 SLACK = 5.0
 
