@@ -13,16 +13,20 @@ STAMP := $(VENV)/.reasonlab-installed
 export REASONLAB_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# The project's own runs of the notebooks (nbval, the book build, `make notebooks`) show the labs'
+# and the quiz's kernel-free versions; any other kernel (Colab, Jupyter) gets the live ones.
+export REASONLAB_STATIC_WIDGETS := 1
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv book test lint unit nbval browser notebooks static-js bench clean
+.PHONY: help venv book test lint unit nbval browser colab notebooks static-js bench clean
 
 help:
 	@echo "make book   build the site into _build/html (sets up .venv first)"
 	@echo "make test   ruff, pytest, strict nbval, the book build and the browser tests"
 	@echo "make venv   create or refresh .venv from requirements.txt"
 	@echo "make notebooks  re-execute every notebook in place (after changing one)"
+	@echo "make colab  run every notebook in an environment pinned to Colab's (part of make test)"
 	@echo "make bench  run the benchmark scripts (prints figures, not a test)"
 
 # The stamp is older than requirements.txt or pyproject.toml => the venv is stale.
@@ -62,7 +66,12 @@ nbval: venv
 browser: venv
 	$(BIN)/python -m pytest tests -m browser -q
 
-test: lint unit nbval book browser
+# Colab's runtime: a cached venv pinned by requirements-colab.txt (.venv-colab), the package installed
+# by the notebooks' own set-up cell from a local clone, every notebook run (scripts/colab_check.py).
+colab: venv
+	$(BIN)/python scripts/colab_check.py
+
+test: lint unit colab nbval book browser
 	@echo "make test: all stages passed"
 
 notebooks: venv

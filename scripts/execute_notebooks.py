@@ -4,11 +4,13 @@ Usage: python scripts/execute_notebooks.py notebooks/01_rlvr_objective.ipynb [..
 
 Cells tagged ``skip-execution`` (the Colab set-up cell) are left unexecuted, as in the book build.
 Widget state is stored in the notebook's metadata, which is what lets the static site render
-sliders without a kernel.
+sliders without a kernel. The kernels run with ``REASONLAB_STATIC_WIDGETS=1``, so each lab's and
+the quiz's ``show()`` cell stores the kernel-free version (``reasonlab.labs.static.STATIC_ENV``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -49,6 +51,7 @@ def execute(path: Path, timeout: int = 900) -> float:
 
 
 def main(argv: list[str]) -> int:
+    os.environ["REASONLAB_STATIC_WIDGETS"] = "1"  # kernels inherit it: stored outputs are static
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
