@@ -180,7 +180,7 @@ async def execute(nb, workdir: Path) -> tuple[float, float, str | None]:
     try:
         await client.async_execute()
     except CellExecutionError as e:
-        error = str(e).strip().splitlines()[-1]
+        error = re.sub(r"\x1b\[[0-9;]*m", "", str(e).strip().splitlines()[-1])
     return time.perf_counter() - start, cpu[0], error
 
 
@@ -260,7 +260,8 @@ def main() -> int:
         if changed:
             failures.append("installing reasonlab changed Colab's packages: " + "; ".join(changed))
 
-        os.environ.update(env)  # the kernel manager starts kernels with this environment
+        os.environ.clear()  # the kernel manager starts kernels with this environment
+        os.environ.update(env)
         jobs = [(p.name, nbformat.read(p, as_version=4)) for p in NOTEBOOKS]
         jobs.append((BOOK_MODE, book_mode_notebook()))
         t2 = time.perf_counter()
