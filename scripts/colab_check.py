@@ -3,7 +3,8 @@
 Usage: python scripts/colab_check.py        (from the project's .venv; `make colab` does it)
 
 1. A virtual environment pinned to Colab's default runtime (``requirements-colab.txt``), kept in
-   ``.venv-colab/`` and rebuilt only when that file changes (its hash is the cache key).
+   ``.venv-colab/`` (or ``$REASONLAB_COLAB_VENV``) and rebuilt only when that file changes (its
+   hash is the cache key) or a failed run left it changed.
 2. A local clone of this checkout as it is (tracked and new files, uncommitted changes included),
    installed the way the notebooks' set-up cell installs it: the set-up cell itself is run, with
    ``google.colab`` stubbed in and its ``git+https://...`` address swapped for ``git+file://`` of
@@ -46,7 +47,8 @@ import sync_notebooks  # noqa: E402  (scripts/, beside this file)
 from reasonlab_sphinx import STATE_MIME, VIEW_MIME, missing_widget_models  # noqa: E402
 
 PINS = ROOT / "requirements-colab.txt"
-VENV = ROOT / ".venv-colab"
+#: The cached environment; REASONLAB_COLAB_VENV moves it (e.g. to a folder that outlives clones).
+VENV = Path(os.environ.get("REASONLAB_COLAB_VENV", ROOT / ".venv-colab")).resolve()
 STAMP = VENV / ".pins-sha1"
 BASELINE = VENV / ".pins-freeze.json"  # what the pins installed: a later change means "rebuild"
 PY = VENV / "bin" / "python"
