@@ -166,7 +166,7 @@ async def execute(nb, workdir: Path) -> tuple[float, float, str | None]:
     cpu = [0.0]
     client = NotebookClient(
         nb,
-        timeout=900,
+        timeout=300,  # per cell; the longest takes seconds, so this only catches a hang
         kernel_name=KERNEL,
         resources={"metadata": {"path": str(workdir)}},
         store_widget_state=True,
@@ -261,6 +261,10 @@ def main() -> int:
             failures.append("the set-up cell did not install reasonlab")
         if changed:
             failures.append("installing reasonlab changed Colab's packages: " + "; ".join(changed))
+        if failures:  # not Colab's set any more: running the notebooks would prove nothing
+            for f in failures:
+                print(f"colab: FAIL {f}", file=sys.stderr)
+            return 1
 
         os.environ.clear()  # the kernel manager starts kernels with this environment
         os.environ.update(env)
