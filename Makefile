@@ -16,11 +16,14 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Checkpoints trained outside the package go to this checkout's own cache (never shared with
 # another checkout's concurrent run).
 export REASONLAB_CACHE ?= $(CURDIR)/cache
+# The project's own runs of the notebooks (nbval, the book build, `make notebooks`) show the labs'
+# and the quiz's kernel-free versions; any other kernel (Colab, Jupyter) gets the live ones.
+export REASONLAB_STATIC_WIDGETS := 1
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv book test test-full lint unit slow nbval browser notebooks artifacts static-js \
-	bench clean
+.PHONY: help venv book test test-full lint unit slow nbval browser colab notebooks artifacts \
+	static-js bench clean
 
 help:
 	@echo "make book   build the site into _build/html (sets up .venv first)"
@@ -29,6 +32,7 @@ help:
 	@echo "make venv   create or refresh .venv from requirements.txt"
 	@echo "make notebooks  re-execute every notebook in place (after changing one)"
 	@echo "make artifacts  rebuild every stale shipped artifact, in order (python -m reasonlab.build)"
+	@echo "make colab  run every notebook in an environment pinned to Colab's (part of make test)"
 	@echo "make bench  run the benchmark scripts (prints figures, not a test)"
 
 # The stamp is older than requirements.txt or pyproject.toml => the venv is stale.
@@ -71,7 +75,12 @@ nbval: venv
 browser: venv
 	$(BIN)/python -m pytest tests -m browser -q
 
-test: lint unit nbval book browser
+# Colab's runtime: a cached venv pinned by requirements-colab.txt (.venv-colab), the package installed
+# by the notebooks' own set-up cell from a local clone, every notebook run (scripts/colab_check.py).
+colab: venv
+	$(BIN)/python scripts/colab_check.py
+
+test: lint unit colab nbval book browser
 	@echo "make test: all stages passed"
 
 # What CI runs (.ci/run): every stage of `make test`, then the slow tests.

@@ -10,7 +10,9 @@ notebook whose widget views come out without their state is an error (its page w
 
 The kernel inherits this process's environment, plus any ``--env NAME=VALUE``; by default
 ``REASONLAB_ARTIFACTS=strict``, so a notebook that would train in place of a shipped artifact
-fails naming the build command instead of storing the outputs of a retrained model.
+fails naming the build command instead of storing the outputs of a retrained model. The kernel
+always runs with ``REASONLAB_STATIC_WIDGETS=1``, so each lab's and the quiz's ``show()`` cell
+stores the kernel-free version (``reasonlab.labs.static.STATIC_ENV``) that the site needs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from reasonlab_sphinx import missing_widget_models  # noqa: E402 (the book build
 SETUP_TAGS = ["colab-setup", "skip-execution", "nbval-skip", "remove-cell"]
 #: Set for the kernel unless the caller's environment or ``--env`` says otherwise.
 DEFAULT_ENV = {"REASONLAB_ARTIFACTS": "strict"}
+#: Set for the kernel whatever the environment says: the stored outputs are the static views.
+FORCED_ENV = {"REASONLAB_STATIC_WIDGETS": "1"}
 
 
 def tag_setup_cell(nb: nbformat.NotebookNode) -> None:
@@ -42,8 +46,8 @@ def tag_setup_cell(nb: nbformat.NotebookNode) -> None:
 
 
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The kernel's environment: the defaults, then this process's, then ``extra``."""
-    return {**DEFAULT_ENV, **os.environ, **(extra or {})}
+    """The kernel's environment: the defaults, this process's, the forced switch, then ``extra``."""
+    return {**DEFAULT_ENV, **os.environ, **FORCED_ENV, **(extra or {})}
 
 
 def execute(path: Path, timeout: int = 900, env: dict[str, str] | None = None) -> float:

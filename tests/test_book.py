@@ -50,10 +50,12 @@ def test_notebook_starts_with_the_colab_setup_cell(path):
     assert '"google.colab" in sys.modules' in source, (
         f"{path.name}: set-up cell must test for Colab"
     )
-    assert f'"reasonlab @ git+{REPO_URL}"' in source, (
+    branch = CONFIG["repository"].get("branch", "main")
+    assert f'_source = "git+{REPO_URL}@{branch}"' in source, (
         f"{path.name}: set-up cell must install from repository.url ({REPO_URL})"
     )
-    assert "torch" not in source.replace("keeps its own torch", ""), (
+    installs = [line for line in source.splitlines() if "pip" in line and "install" in line]
+    assert installs and all("torch" not in line for line in installs), (
         f"{path.name}: the set-up cell must not install or pin torch (Colab keeps its own)"
     )
 

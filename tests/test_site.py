@@ -168,3 +168,55 @@ def test_every_static_control_changes_what_the_reader_sees(page, site_url, name)
             checked += 1
     assert checked, f"{name}: has widget state but no control could be moved"
     assert not page.log.problems(), f"{name}: " + "; ".join(page.log.problems())
+
+
+# Notebook pages whose source has a collapsed solution or an HTML note (scripts/sync_notebooks.py).
+def pages_with(marker: str) -> list[str]:
+    return [
+        name
+        for name in PAGES
+        if name.startswith("notebooks/") and marker in (ROOT / f"{name}.ipynb").read_text()
+    ]
+
+
+@pytest.mark.parametrize("name", pages_with("<details>"))
+def test_solutions_are_collapsed_and_open_with_their_maths(page, site_url, name):
+    """A solution is closed on load, opens on a click on its summary, and its maths (if any)
+    was typeset by MathJax while hidden, so it shows at a real size once opened."""
+    open_page(page, site_url, name)
+    details = page.locator("main details")
+    assert details.count() > 0, f"{name}: no <details> in the page"
+    for i in range(details.count()):
+        d = details.nth(i)
+        assert not d.evaluate("d => d.open"), f"{name}: solution {i} is open on load"
+        summary = d.locator("summary")
+        assert summary.is_visible() and summary.inner_text().strip().startswith("Solution")
+        body = d.locator("p, pre, ol, ul").first
+        assert not body.is_visible()
+        summary.click()
+        assert d.evaluate("d => d.open") and body.is_visible(), f"{name}: solution {i} did not open"
+        for j in range(d.locator("mjx-container").count()):
+            box = d.locator("mjx-container").nth(j).bounding_box()
+            assert box and box["width"] > 3 and box["height"] > 3, f"{name}: maths {i}.{j} box"
+        assert "$" not in d.inner_text(), f"{name}: raw TeX in solution {i}"
+    assert not page.log.problems(), f"{name}: " + "; ".join(page.log.problems())
+
+
+@pytest.mark.parametrize("name", pages_with('class=\\"admonition note\\"'))
+def test_notes_are_styled_as_notes(page, site_url, name):
+    open_page(page, site_url, name)
+    notes = page.locator("main div.admonition.note")
+    assert notes.count() > 0
+    for i in range(notes.count()):
+        title = notes.nth(i).locator(".admonition-title")
+        assert title.inner_text().strip() == "Note" and notes.nth(i).is_visible()
+        # The theme draws a note with a coloured border: the class got its style.
+        border = notes.nth(i).evaluate("e => getComputedStyle(e).borderLeftWidth")
+        assert border != "0px", f"{name}: note {i} is unstyled"
+
+
+def test_links_between_notebooks_lead_to_pages(page, site_url):
+    open_page(page, site_url, "notebooks/03_star_to_rlvr")
+    hrefs = page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
+    to_notebooks = [h for h in hrefs if "01_rlvr_objective" in h or "02_verifiable" in h]
+    assert to_notebooks and all(".html" in h and ".ipynb" not in h for h in to_notebooks)

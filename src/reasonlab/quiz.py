@@ -8,7 +8,14 @@ Two front ends share the same data:
 * :func:`widget` needs a kernel: answering updates a running score ("Answered a/5 · Correct c/5").
 * :func:`static` needs none: each question's ``RadioButtons.index`` is ``jslink``-ed to the
   ``selected_index`` of a ``Stack`` holding one feedback panel per option, so the browser shows the
-  right feedback in the built page from the stored widget state alone.
+  right feedback in the built page from the stored widget state alone. ``Stack`` needs
+  ipywidgets 8; on ipywidgets 7 (Colab) :func:`static` says so in one line and gives the live quiz.
+* :func:`show` is the notebook's one cell: :func:`static` when the project's executor runs it
+  (``REASONLAB_STATIC_WIDGETS=1``, as for the book), :func:`widget` in any other kernel.
+
+Feedback links go to the notebook that answers a question: ``.html`` pages in the built book,
+``.ipynb`` files next to this notebook in Jupyter, and the notebook's Colab address in Colab
+(where a relative link in an output would not resolve).
 
 Library code builds widgets and returns them; the notebook displays them.
 """
@@ -16,9 +23,15 @@ Library code builds widgets and returns them; the notebook displays them.
 from __future__ import annotations
 
 import html
+import json
+import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import PurePosixPath
+
+from .labs.static import kernel_free, static_wanted
 
 NUM_OPTIONS = 4
 # A radio-button label does not wrap cleanly in every front end (long ones overlap the next
@@ -70,10 +83,11 @@ class Question:
         if not path.endswith((".ipynb", ".md")):
             raise ValueError(f"question {self.prompt!r}: link {self.link!r} is not a .ipynb/.md")
 
-    def href(self, ext: str = ".ipynb") -> str:
-        """The link with the file suffix replaced by ``ext`` (``".html"`` for the built site)."""
+    def href(self, ext: str = ".ipynb", base: str = "") -> str:
+        """The link with the file suffix replaced by ``ext`` (``".html"`` for the built site),
+        after ``base`` (a folder's address ending in ``/``; empty for a relative link)."""
         path, _, anchor = self.link.partition("#")
-        target = str(PurePosixPath(path).with_suffix(ext))
+        target = base + str(PurePosixPath(path).with_suffix(ext))
         return f"{target}#{anchor}" if anchor else target
 
 
@@ -204,7 +218,31 @@ def score_text(answered: int, correct: int, total: int = len(QUESTIONS)) -> str:
     return f"Answered {answered}/{total} · Correct {correct}/{total}"
 
 
-def feedback_html(question: Question, choice: int, link_ext: str = ".ipynb") -> str:
+def colab_notebooks_url() -> str:
+    """In Colab, the Colab address of the folder of notebooks this package was installed from;
+    elsewhere (or if that is not a GitHub repository) ``""``: links stay relative.
+
+    The set-up cell installs ``reasonlab @ git+https://github.com/OWNER/REPO@BRANCH``; pip records
+    that address in the installed package's ``direct_url.json``, so a fork links to its own
+    notebooks with nothing else to change.
+    """
+    if "google.colab" not in sys.modules:
+        return ""
+    try:
+        info = json.loads(metadata.distribution("reasonlab").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return ""
+    m = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", info.get("url", ""))
+    if not m:
+        return ""
+    vcs = info.get("vcs_info", {})
+    ref = vcs.get("requested_revision") or vcs.get("commit_id") or "main"
+    return f"https://colab.research.google.com/github/{m[1]}/{m[2]}/blob/{ref}/notebooks/"
+
+
+def feedback_html(
+    question: Question, choice: int, link_ext: str = ".ipynb", link_base: str = ""
+) -> str:
     """HTML shown after ``choice`` is picked: verdict, the option picked, explanation and a link.
 
     Naming the picked option tells a reader which answer the feedback is about (and makes every
@@ -216,7 +254,9 @@ def feedback_html(question: Question, choice: int, link_ext: str = ".ipynb") -> 
     if len(picked) > 60:
         picked = picked[:57].rstrip() + "..."
     colour = "#1a7f37" if right else "#b3261e"
-    link = f'<a href="{html.escape(question.href(link_ext))}">{html.escape(question.section)}</a>'
+    href = html.escape(question.href(link_ext, link_base))
+    target = ' target="_blank"' if link_base else ""
+    link = f'<a href="{href}"{target}>{html.escape(question.section)}</a>'
     return (
         f'<div class="{CSS_PREFIX}-feedback" style="border-left: 4px solid {colour}; '
         f'padding-left: 0.6em; margin: 0.3em 0 0.8em 0">'
@@ -243,18 +283,25 @@ def _radio(i: int, question: Question):
     return radio
 
 
-def widget(questions: Sequence[Question] = QUESTIONS, link_ext: str = ".ipynb"):
+def widget(
+    questions: Sequence[Question] = QUESTIONS,
+    link_ext: str = ".ipynb",
+    link_base: str | None = None,
+):
     """The live quiz (needs a kernel): radio buttons, feedback and a running score.
 
     Args:
         questions: the questions to ask.
         link_ext: suffix of the section links (``".ipynb"`` in Jupyter, ``".html"`` on the site).
+        link_base: put before each link; ``None`` means :func:`colab_notebooks_url` (the
+            notebooks' Colab address in Colab, relative links elsewhere).
 
     Returns:
         An ``ipywidgets.VBox``; the score line is its first child.
     """
     import ipywidgets as w
 
+    base = colab_notebooks_url() if link_base is None else link_base
     total = len(questions)
     score = w.HTML(value=f"<b>{score_text(0, 0, total)}</b>")
     score.add_class(f"{CSS_PREFIX}-score")
@@ -266,7 +313,7 @@ def widget(questions: Sequence[Question] = QUESTIONS, link_ext: str = ".ipynb"):
         answered, correct = grade([r.index for r in radios], questions)
         score.value = f"<b>{score_text(answered, correct, total)}</b>"
         for q, r, fb in zip(questions, radios, feedbacks, strict=True):
-            fb.value = "" if r.index is None else feedback_html(q, r.index, link_ext)
+            fb.value = "" if r.index is None else feedback_html(q, r.index, link_ext, base)
 
     for r in radios:
         r.observe(on_change, names="index")
@@ -289,8 +336,13 @@ def static(questions: Sequence[Question] = QUESTIONS, link_ext: str = ".html"):
         link_ext: suffix of the section links (``".html"`` for the built site).
 
     Returns:
-        An ``ipywidgets.VBox`` of one block per question.
+        An ``ipywidgets.VBox`` of one block per question; on ipywidgets 7 (no ``Stack``), one
+        printed line saying so and the live :func:`widget`.
     """
+    return kernel_free(lambda: _static(questions, link_ext), lambda: widget(questions), "quiz")
+
+
+def _static(questions: Sequence[Question], link_ext: str):
     import ipywidgets as w
 
     rows = []
@@ -304,3 +356,9 @@ def static(questions: Sequence[Question] = QUESTIONS, link_ext: str = ".html"):
         w.jslink((radio, "index"), (stack, "selected_index"))
         rows.append(w.VBox([w.HTML(value=_prompt_html(i + 1, q)), radio, stack]))
     return w.VBox(rows)
+
+
+def show(questions: Sequence[Question] = QUESTIONS):
+    """The notebook's one quiz cell: :func:`static` when the project's executor runs it
+    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), :func:`widget` in a kernel."""
+    return static(questions) if static_wanted() else widget(questions)

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import store
-from .static import Control, Panel, build_static, live
+from .static import Control, Panel, build_static, kernel_free, live
+from .static import show as show_either
 
 NAME = "chain"
 DOMAINS = ("math", "logic", "code")
@@ -305,6 +306,28 @@ def _tokens(text: str, cls: str = "tk") -> str:
     return "".join(f"<span class='{cls}'>{html.escape(t)}</span>" for t in toks)
 
 
+def steps_status(data: dict[str, Any]) -> str:
+    """What the "thinking steps shown" slider does for this chain, for every slider position.
+
+    A chain can have fewer thinking steps than the slider has positions, or none at all (the
+    policy answers directly). The line names the slider's position and what it reveals, so a
+    move of the slider always changes the view and never looks dead.
+    """
+    n, step = len(data["steps"]), data["step"]
+    at = "all" if step == STEPS[-1] else str(step)
+    if n == 0:
+        return (
+            f"thinking steps shown: {at}. This chain has no thinking steps (the policy answers "
+            "directly), so the slider has nothing to reveal here: try another checkpoint or "
+            "difficulty."
+        )
+    if step == STEPS[-1]:
+        return f"thinking steps shown: all {n}."
+    if step > n:
+        return f"thinking steps shown: {step}, but this chain has only {n}: all {n} are shown."
+    return f"thinking steps shown: {step} of {n}."
+
+
 def render_chain(data: dict[str, Any]) -> str:
     """The chain up to the chosen step, each step with its check, and the final verdict."""
     p = data["problem"]
@@ -312,8 +335,7 @@ def render_chain(data: dict[str, Any]) -> str:
         f"<div><b>{html.escape(p['domain'])}, difficulty {p['difficulty']}</b> · policy after "
         f"{data['checkpoint']} RL steps · prompt {_tokens(p['prompt'], 'tk pr')}</div>"
     ]
-    if not data["steps"]:
-        rows.append("<div>(no thinking: the policy answers directly)</div>")
+    rows.append(f"<div class='off'>{html.escape(steps_status(data))}</div>")
     for i, s in enumerate(data["steps"]):
         if i >= data["shown"]:
             rows.append(f"<div class='off'>step {i + 1}: …</div>")
@@ -397,7 +419,17 @@ def widget() -> Any:
 
 def static() -> Any:
     """The same lab for the book: every frame precomputed, picked in the browser."""
-    return build_static(controls(static=True), panels(), head=CSS)
+    return kernel_free(
+        lambda: build_static(controls(static=True), panels(), head=CSS),
+        widget,
+        "reasoning chain lab",
+    )
+
+
+def show() -> Any:
+    """The one cell of the lab's notebook: kernel-free when the project's executor runs it
+    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), live in any other kernel."""
+    return show_either(static, widget)
 
 
 # ----------------------------------------------------------------------------- build

@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .static import Control, Layers, Panel, build_static, live, readout
+from .static import Control, Layers, Panel, build_static, kernel_free, live, readout
+from .static import show as show_either
 
 NAME = "reward_explorer"
 #: Every domain the lab can show; a build records those its base policy was taught (RL cannot
@@ -372,7 +373,15 @@ def widget() -> Any:
 
 def static() -> Any:
     """The same lab for the book, precomputed over every control value."""
-    return build_static(controls(static=True), panels())
+    return kernel_free(
+        lambda: build_static(controls(static=True), panels()), widget, "reward explorer"
+    )
+
+
+def show() -> Any:
+    """The one cell of the lab's notebook: kernel-free when the project's executor runs it
+    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), live in any other kernel."""
+    return show_either(static, widget)
 
 
 # ----------------------------------------------------------------------------- build

@@ -21,9 +21,16 @@ import base64
 import html
 import io
 import itertools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+#: The switch between "static in the book, live in a kernel". The project's executor sets it to
+#: ``1`` (``scripts/execute_notebooks.py``, and the Makefile for nbval and the book build), so the
+#: stored outputs and the site get the kernel-free versions. Anywhere else (Colab, JupyterLab,
+#: VS Code) it is unset and a lab's ``show()`` gives the live lab.
+STATIC_ENV = "REASONLAB_STATIC_WIDGETS"
 
 #: Frames are small on purpose: dozens of them ship inside one page.
 FRAME_DPI = 80
@@ -111,6 +118,29 @@ class Layers:
     """
 
     panels: tuple[Panel, ...]
+
+
+def static_wanted() -> bool:
+    """True when the kernel-free versions are asked for (``REASONLAB_STATIC_WIDGETS=1``)."""
+    return os.environ.get(STATIC_ENV, "") == "1"
+
+
+def missing_stack() -> str | None:
+    """Why this kernel cannot build a kernel-free widget, or None if it can.
+
+    The static versions pick one precomputed child at a time with ``ipywidgets.Stack``, which
+    arrived in ipywidgets 8.0; Colab's runtime ships ipywidgets 7.
+    """
+    import ipywidgets as w
+
+    if hasattr(w, "Stack"):
+        return None
+    return f"ipywidgets {w.__version__} has no Stack widget (it arrived in 8.0)"
+
+
+def fallback_note(what: str, why: str) -> str:
+    """The one line printed when a kernel-free version falls back to the live one."""
+    return f"{what}: showing the live version instead of the kernel-free one: {why}."
 
 
 def frame_key(params: dict[str, Any], names: Sequence[str]) -> str:
@@ -203,6 +233,7 @@ def build_static(
 
     Returns:
         An ``ipywidgets.VBox``; display it in a notebook and it survives into the static site.
+        It needs ``ipywidgets.Stack`` (8.0 and later): call it through :func:`kernel_free`.
     """
     import ipywidgets as w
 
@@ -337,3 +368,19 @@ def live(controls: Sequence[Control], panels: Sequence[Panel | Layers], *, head:
     # index, which maps back to the value without float round-trips.
     out = w.interactive_output(update, widgets)
     return w.VBox([*widgets.values(), out])
+
+
+def kernel_free(build: Callable[[], Any], widget: Callable[[], Any], what: str) -> Any:
+    """``build()`` (a kernel-free widget), or, where ipywidgets has no ``Stack`` (version 7, as
+    in Colab), one printed line saying why and the live ``widget()``, which works there."""
+    why = missing_stack()
+    if why is not None:
+        print(fallback_note(what, why))
+        return widget()
+    return build()
+
+
+def show(static: Callable[[], Any], widget: Callable[[], Any]) -> Any:
+    """One cell per lab: the kernel-free version when the project's executor runs the notebook
+    (:data:`STATIC_ENV` is ``1``), the live one in any other kernel."""
+    return static() if static_wanted() else widget()

@@ -17,7 +17,8 @@ import functools
 from typing import Any
 
 from . import store
-from .static import Control, Layers, Panel, build_static, live, readout
+from .static import Control, Layers, Panel, build_static, kernel_free, live, readout
+from .static import show as show_either
 
 NAME = "tradeoffs"
 POLICIES = ("base", "rlvr")
@@ -337,7 +338,15 @@ def widget() -> Any:
 
 def static() -> Any:
     """The same lab for the book: frames precomputed, picked in the browser (no kernel)."""
-    return build_static(controls(static=True), panels())
+    return kernel_free(
+        lambda: build_static(controls(static=True), panels()), widget, "trade-offs lab"
+    )
+
+
+def show() -> Any:
+    """The one cell of the lab's notebook: kernel-free when the project's executor runs it
+    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), live in any other kernel."""
+    return show_either(static, widget)
 
 
 # ----------------------------------------------------------------------------- build
