@@ -419,10 +419,10 @@ class _Worker:
             self.ready = True
         return time.monotonic() - t0
 
-    def _readline(self, timeout: float) -> dict[str, Any] | None:
+    def _readline(self, timeout: float, deadline: float | None = None) -> dict[str, Any] | None:
         assert self.proc is not None and self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout if deadline is None else deadline
         while b"\n" not in self.buffer:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
@@ -449,6 +449,10 @@ class _Worker:
         with self.lock:
             startup = self._ensure_ready()
             assert self.proc is not None and self.proc.stdin is not None
+            # The bound runs from before the request is sent, and a reply read after it counts as
+            # late: a caller descheduled between sending and reading (a busy machine) gets the
+            # same "timeout" as one whose worker was still computing.
+            deadline = time.monotonic() + timeout
             try:
                 request = {"a": a, "b": b, "latex": list(latex) if latex else None}
                 self.proc.stdin.write(json.dumps(request).encode() + b"\n")
@@ -456,10 +460,12 @@ class _Worker:
             except BrokenPipeError:
                 self.kill()
                 return None, "sympy worker died", startup
-            reply = self._readline(timeout)
+            reply = self._readline(timeout, deadline)
             if reply is None:
                 self.kill()
                 self._spawn()  # start the replacement now, so the next call waits less
+                return None, f"timeout after {timeout:g} s", startup
+            if time.monotonic() > deadline:  # the worker answered, and is free for the next call
                 return None, f"timeout after {timeout:g} s", startup
             if not reply.get("decided", True):
                 return None, str(reply["how"]), startup
