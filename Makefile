@@ -22,13 +22,13 @@ export REASONLAB_STATIC_WIDGETS := 1
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv book test test-full lint unit slow nbval browser colab notebooks artifacts \
+.PHONY: help venv book test check lint unit slow nbval browser colab notebooks artifacts \
 	static-js bench clean
 
 help:
 	@echo "make book   build the site into _build/html (sets up .venv first)"
-	@echo "make test   ruff, pytest, strict nbval, the book build and the browser tests"
-	@echo "make test-full  make test, then the slow tests (retraining from recipes); CI runs it"
+	@echo "make test   every test: ruff, pytest (slow ones too), Colab stage, strict nbval, book, browser"
+	@echo "make check  the quick loop while editing: make test without the slow tests and the Colab stage"
 	@echo "make venv   create or refresh .venv from requirements.txt"
 	@echo "make notebooks  re-execute every notebook in place (after changing one)"
 	@echo "make artifacts  rebuild every stale shipped artifact, in order (python -m reasonlab.build)"
@@ -61,7 +61,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
-# Tests marked `slow` (retraining a shipped policy from its recipe: minutes) run in test-full.
+# Tests marked `slow` (retraining a shipped policy from its recipe: minutes) are a stage of their own.
 unit: venv
 	$(BIN)/python -m pytest tests -m "not browser and not slow" -q
 
@@ -80,12 +80,13 @@ browser: venv
 colab: venv
 	$(BIN)/python scripts/colab_check.py
 
-test: lint unit colab nbval book browser
+# Every test; .ci/run runs exactly this.
+test: lint unit slow colab nbval book browser
 	@echo "make test: all stages passed"
 
-# What CI runs (.ci/run): every stage of `make test`, then the slow tests.
-test-full: test slow
-	@echo "make test-full: all stages passed"
+# While editing: the same without the two stages that take minutes.
+check: lint unit nbval book browser
+	@echo "make check: all stages passed (make test also runs the slow tests and the Colab stage)"
 
 notebooks: venv
 	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
