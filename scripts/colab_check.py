@@ -252,11 +252,15 @@ def main() -> int:
         printed = install(clone, tmp, env)
         log(f"set-up cell ({time.perf_counter() - t1:.0f} s) printed: {printed}")
         after = freeze()
+        # Colab's own packages must stay as they are; packages it lacks (reasonlab's own
+        # dependencies, such as math-verify) may be added, and are named in the log.
         changed = sorted(
-            f"{before.get(k, '(absent)')} -> {after.get(k, '(removed)')}"
-            for k in set(before) | set(after)
-            if k != "reasonlab" and before.get(k) != after.get(k)
+            f"{before[k]} -> {after.get(k, '(removed)')}"
+            for k in before
+            if k != "reasonlab" and before[k] != after.get(k)
         )
+        added = sorted(after[k] for k in set(after) - set(before) if k != "reasonlab")
+        log("the install added " + (", ".join(added) if added else "nothing else"))
         if "reasonlab" not in after:
             failures.append("the set-up cell did not install reasonlab")
         if changed:
