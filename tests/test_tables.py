@@ -1,0 +1,48 @@
+"""reasonlab.tables: one cell format, text / markdown / HTML renderings of the same rows."""
+
+import pytest
+
+from reasonlab import stats, tables
+
+ROWS = [
+    {"arm": "grpo", "pass": 0.91234, "tokens": 12345, "ci": {"mean": 0.5, "ci95": [0.4, 0.6]}},
+    {"arm": "<b>ppo</b>", "pass": float("nan"), "tokens": 7, "ci": None},
+]
+
+
+def test_cells():
+    assert tables.cell(0.91234) == "0.912"
+    assert tables.cell(12345) == "12,345"
+    assert tables.cell(None) == "-"
+    assert tables.cell(True) == "True"
+    assert tables.cell({"mean": 0.5, "ci95": [0.4, 0.6]}, 2) == "0.50 [0.40, 0.60]"
+    assert tables.cell(stats.mean_ci([1.0, 1.0])) == "1.000 [1.000, 1.000]"
+
+
+def test_text_is_aligned():
+    out = tables.text(ROWS, ["arm", "pass", "tokens"])
+    lines = out.splitlines()
+    assert len(lines) == 3 and len({len(x) for x in lines}) == 1
+    assert lines[1].split() == ["grpo", "0.912", "12,345"]
+    assert "nan" in lines[2]
+
+
+def test_markdown_and_headers():
+    md = tables.markdown(ROWS, ["arm", "ci"], headers={"ci": "pass (95% CI)"})
+    assert md.splitlines()[0] == "| arm | pass (95% CI) |"
+    assert "0.500 [0.400, 0.600]" in md
+
+
+def test_html_escapes_and_captions():
+    t = tables.show(ROWS, ["arm", "pass", "tokens"], caption="After <60> steps")
+    h = t._repr_html_()
+    assert h.startswith('<table class="reasonlab-table"')
+    assert "&lt;b&gt;ppo&lt;/b&gt;" in h and "<b>ppo" not in h
+    assert "After &lt;60&gt; steps" in h
+    assert h.count("<tr>") == 3
+    assert repr(t).splitlines()[0] == "After <60> steps"
+
+
+def test_bad_columns():
+    with pytest.raises(ValueError, match="at least one column"):
+        tables.show(ROWS, [])
