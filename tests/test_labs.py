@@ -249,15 +249,17 @@ def defaults(lab) -> dict:
 def test_tradeoffs_rows_obey_the_inequalities_that_must_hold():
     rows = store.load("tradeoffs")["rows"]
     assert {r["policy"] for r in rows} == set(tradeoffs.POLICIES)
-    assert len(rows) == len(tradeoffs.POLICIES) * len(tradeoffs.BUDGETS) * len(tradeoffs.KS)
+    cells = len(tradeoffs.POLICIES) * len(tradeoffs.BUDGETS) * len(tradeoffs.KS)
+    assert len(rows) == cells * (len(tradeoffs.DIGITS) + 1)  # each difficulty, and all
+    assert {r["digits"] for r in rows} == {*tradeoffs.DIGITS, "all"}
     for r in rows:
         # pass@k is the oracle's ceiling: no aggregation of the same k samples beats it.
         assert r["pass_at_k"] >= r["majority_at_k"] - 1e-9
         assert r["pass_at_k"] >= r["best_of_k/confidence"] - 1e-9
         assert r["tokens/max"] <= r["tokens/total"] + 1e-9
-    by = {(r["policy"], r["budget_tokens"]): [] for r in rows}
+    by = {(r["policy"], r["digits"], r["budget_tokens"]): [] for r in rows}
     for r in rows:
-        by[(r["policy"], r["budget_tokens"])].append(r)
+        by[(r["policy"], r["digits"], r["budget_tokens"])].append(r)
     for group in by.values():
         group.sort(key=lambda r: r["k"])
         for lo, hi in itertools.pairwise(group):
@@ -291,8 +293,72 @@ def test_tradeoffs_compute_cost_latency_and_frontier():
         )
 
 
+def test_tradeoffs_all_rows_are_the_mean_of_the_difficulties():
+    rows = store.load("tradeoffs")["rows"]
+    per = {(r["policy"], r["digits"], r["budget_tokens"], r["k"]): r for r in rows}
+    for (policy, digits, budget, k), r in per.items():
+        if digits != "all":
+            continue
+        parts = [per[(policy, d, budget, k)] for d in tradeoffs.DIGITS]
+        for key in ("pass_at_k", "majority_at_k", "tokens/total"):
+            assert r[key] == pytest.approx(sum(q[key] for q in parts) / 4, abs=1e-6)
+        assert r["num_problems"] == sum(q["num_problems"] for q in parts)
+
+
+def test_tradeoffs_adaptive_allocation_never_loses_and_stays_in_budget():
+    p = defaults(tradeoffs) | {"allocation": "adaptive"}
+    gains = []
+    for policy, (agg, _), budget, k in itertools.product(
+        tradeoffs.POLICIES, tradeoffs.AGGREGATIONS, tradeoffs.BUDGETS, tradeoffs.KS
+    ):
+        d = tradeoffs.compute(p | {"policy": policy, "aggregation": agg, "budget": budget, "k": k})
+        # the uniform choice is itself an allocation, so the best one is at least as good
+        assert d["adaptive_accuracy"] >= d["accuracy"] - 1e-6
+        assert d["adaptive_tokens"] <= d["tokens"] + 1e-6
+        gains.append(d["adaptive_accuracy"] - d["accuracy"])
+        rows = d["per_difficulty"]
+        assert [r["digits"] for r in rows] == list(tradeoffs.DIGITS)
+        assert d["adaptive_accuracy"] == pytest.approx(
+            sum(r["adaptive_accuracy"] for r in rows) / 4, abs=1e-9
+        )
+        assert d["adaptive_tokens"] == pytest.approx(
+            sum(r["adaptive_tokens"] for r in rows) / 4, abs=1e-9
+        )
+    assert max(gains) > 0.05  # some uniform choices waste tokens that difficulty-aware spend fixes
+    fr = tradeoffs.adaptive_frontier("rlvr", "majority_at_k")
+    assert all(
+        b["tokens"] >= a["tokens"] and b["accuracy"] > a["accuracy"]
+        for a, b in itertools.pairwise(fr)
+    )
+
+
+def test_tradeoffs_adaptive_frontier_is_the_brute_force_one():
+    # every one of the (budget, k)^4 allocations, scored directly, on the rlvr policy
+    per = {
+        (r["digits"], r["budget_tokens"], r["k"]): r
+        for r in store.load("tradeoffs")["rows"]
+        if r["policy"] == "rlvr" and r["digits"] != "all"
+    }
+    cells = list(itertools.product(tradeoffs.BUDGETS, tradeoffs.KS))
+    best = {}
+    for token_cap in (30.0, 60.0, 120.0):
+        top = -1.0
+        for picks in itertools.product(cells[::3], repeat=4):  # a subsample keeps it quick
+            rows = [per[(d, b, k)] for d, (b, k) in zip(tradeoffs.DIGITS, picks, strict=True)]
+            tok = sum(r["tokens/total"] for r in rows) / 4
+            if tok <= token_cap:
+                top = max(top, sum(r["majority_at_k"] for r in rows) / 4)
+        best[token_cap] = top
+        got = tradeoffs.adaptive_at("rlvr", "majority_at_k", token_cap)
+        assert got["accuracy"] >= top - 1e-9 and got["tokens"] <= token_cap + 1e-6
+
+
 def test_tradeoffs_data_come_from_the_recorded_sweep():
-    rows = {(r["policy"], r["budget_tokens"], r["k"]): r for r in store.load("tradeoffs")["rows"]}
+    rows = {
+        (r["policy"], r["budget_tokens"], r["k"]): r
+        for r in store.load("tradeoffs")["rows"]
+        if r["digits"] == "all"
+    }
     for policy, budget, k in [("base", 0, 1), ("rlvr", -1, 16), ("rlvr", 8, 4)]:
         d = tradeoffs.compute(
             defaults(tradeoffs)
@@ -309,6 +375,7 @@ def test_tradeoffs_data_come_from_the_recorded_sweep():
         ({"policy": "gpt"}, "policy"),
         ({"price": -1}, "price"),
         ({"mode": "async"}, "mode"),
+        ({"allocation": "oracle"}, "allocation"),
     ],
 )
 def test_tradeoffs_bad_params_are_named(params, match):
@@ -402,10 +469,13 @@ def test_chain_artifact_matches_a_rebuild_of_the_base_checkpoint():
 @pytest.mark.slow
 def test_tradeoffs_artifact_matches_a_rebuild_of_one_budget():
     fresh = tradeoffs.build(quick=True)["rows"]
-    stored = {(r["policy"], r["budget_tokens"], r["k"]): r for r in store.load("tradeoffs")["rows"]}
+    stored = {
+        (r["policy"], r["digits"], r["budget_tokens"], r["k"]): r
+        for r in store.load("tradeoffs")["rows"]
+    }
     assert fresh
     for r in fresh:
-        assert stored[(r["policy"], r["budget_tokens"], r["k"])] == r
+        assert stored[(r["policy"], r["digits"], r["budget_tokens"], r["k"])] == r
 
 
 @pytest.mark.slow

@@ -4,11 +4,16 @@ Controls: the thinking budget, the number of samples k, how the k samples become
 (majority vote; best-of-N picked by the policy's own confidence; pass@k, the ceiling an oracle
 verifier would reach), the policy (base or after RLVR), the price per million generated tokens,
 the decoding speed, and whether the k samples run in parallel (one batch: wait for the longest)
-or one after another (wait for all of them).
+or one after another (wait for all of them), and how the token budget is spent: the same
+strategy on every problem (*uniform*), or a strategy chosen per difficulty (*adaptive*, the digit
+count known) that spends on average no more tokens than the uniform choice.
 
-The numbers come from one :func:`reasonlab.scaling.sweep` per policy on held-out problems, stored
-by ``python -m reasonlab.labs build tradeoffs`` in ``data/labs/tradeoffs.json``; ``compute`` only
-looks rows up and applies the cost model of :func:`reasonlab.scaling_experiments.with_cost`.
+The numbers come from one :func:`reasonlab.scaling.sweep` per policy and difficulty on held-out
+problems, stored by ``python -m reasonlab.build labs/tradeoffs`` in ``data/labs/tradeoffs.json``;
+``compute`` only looks rows up, applies the cost model of
+:func:`reasonlab.scaling_experiments.with_cost`, and searches the per-difficulty allocations.
+The adaptive allocation is chosen on the same problems it is scored on (in-sample, an upper
+estimate); notebook 11 chooses on one half and scores on the other.
 """
 
 from __future__ import annotations
@@ -34,12 +39,25 @@ KS = (1, 2, 4, 8, 16)
 PRICES = (0.5, 2.0, 10.0, 60.0)  # $ per million generated tokens, cheap open model .. frontier API
 SPEEDS = (20, 50, 100, 200)  # generated tokens per second for one sequence
 MODES = ("parallel", "sequential")
+ALLOCATIONS = ("uniform", "adaptive")
+DIGITS = (1, 2, 3, 4)
+#: Row keys averaged over difficulties for the "all problems" rows (equal problems per digit).
+_MEAN_KEYS = (
+    "pass_at_k",
+    "majority_at_k",
+    "best_of_k/confidence",
+    "tokens_per_answer",
+    "tokens/total",
+    "tokens/max",
+    "think/usage",
+)
 
-# The sweep behind the artifact: held-out problems of every domain, one seed.
+# The sweep behind the artifact: held-out math problems (the domain of the zoo's RLVR run),
+# the same number of each difficulty, one seed.
 SWEEP = {
-    "domains": ("math",),  # the domain of the zoo's RLVR run (rl.zoo.RL_PROBLEMS)
-    "problems_per_domain": 48,
-    "difficulty": (1, 4),
+    "domain": "math",
+    "problems_per_difficulty": 32,
+    "difficulties": DIGITS,
     "num_samples": max(KS),
     "temperature": 1.0,
     "seed": 0,
@@ -76,6 +94,14 @@ def controls(static: bool = False) -> list[Control]:
         Control("price", "$ per M tokens", prices, prices[-1], "slider"),
         Control("speed", "tokens/s", speeds, speeds[0], "slider"),
         Control("mode", "samples run", MODES, "parallel", "toggle"),
+        Control(
+            "allocation",
+            "spend tokens",
+            ALLOCATIONS,
+            "uniform",
+            "toggle",
+            ("same on every problem", "by difficulty"),
+        ),
     ]
 
 
@@ -84,8 +110,100 @@ def controls(static: bool = False) -> list[Control]:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> dict[tuple[str, int, int], dict[str, Any]]:
+    """The "all problems" rows, keyed (policy, budget, k)."""
     rows = store.load(NAME)["rows"]
-    return {(r["policy"], r["budget_tokens"], r["k"]): r for r in rows}
+    return {(r["policy"], r["budget_tokens"], r["k"]): r for r in rows if r["digits"] == "all"}
+
+
+@functools.lru_cache(maxsize=1)
+def _by_digits() -> dict[tuple[str, int, int, int], dict[str, Any]]:
+    """The per-difficulty rows, keyed (policy, digits, budget, k)."""
+    rows = store.load(NAME)["rows"]
+    return {
+        (r["policy"], r["digits"], r["budget_tokens"], r["k"]): r
+        for r in rows
+        if r["digits"] != "all"
+    }
+
+
+def _pareto(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Options sorted by tokens, each strictly more accurate than every cheaper one."""
+    options = sorted(options, key=lambda q: (q["tokens"], -q["accuracy"]))
+    out, best = [], -1.0
+    for q in options:
+        if q["accuracy"] > best + 1e-12:
+            out.append(q)
+            best = q["accuracy"]
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def adaptive_frontier(policy: str, aggregation: str) -> tuple[dict[str, Any], ...]:
+    """Every per-difficulty allocation worth having: one (budget, k) per digit count.
+
+    Each difficulty keeps only its own accuracy-token frontier; combinations are scored by their
+    mean accuracy and mean tokens over the four (equally many) difficulties, and those no other
+    beats on both are returned, cheapest first (exact: the frontiers are merged pairwise).
+    Each carries its ``choice``: ``{digits: (budget, k)}``.
+    """
+    rows = _by_digits()
+    # Merge the difficulties one at a time, keeping only the frontier of the partial sums: a
+    # partial allocation beaten on both tokens and accuracy cannot be part of a best one.
+    merged = [{"tokens": 0.0, "accuracy": 0.0, "choice": {}}]
+    for d in DIGITS:
+        front = _pareto(
+            [
+                {"tokens": r["tokens/total"], "accuracy": r[aggregation], "pick": (b, k)}
+                for (p, dd, b, k), r in rows.items()
+                if p == policy and dd == d
+            ]
+        )
+        merged = _pareto(
+            [
+                {
+                    "tokens": m["tokens"] + q["tokens"],
+                    "accuracy": m["accuracy"] + q["accuracy"],
+                    "choice": {**m["choice"], d: q["pick"]},
+                }
+                for m in merged
+                for q in front
+            ]
+        )
+    n = len(DIGITS)
+    return tuple(
+        {"tokens": m["tokens"] / n, "accuracy": m["accuracy"] / n, "choice": m["choice"]}
+        for m in merged
+    )
+
+
+def adaptive_at(policy: str, aggregation: str, tokens: float) -> dict[str, Any]:
+    """The most accurate per-difficulty allocation spending at most ``tokens`` on average."""
+    affordable = [q for q in adaptive_frontier(policy, aggregation) if q["tokens"] <= tokens + 1e-6]
+    return affordable[-1]  # the uniform choice itself is one allocation, so never empty
+
+
+def per_difficulty(policy, aggregation, budget, k) -> list[dict[str, Any]]:
+    """Per digit count: the uniform choice's accuracy and tokens, and the adaptive choice's."""
+    rows = _by_digits()
+    tokens = _table()[(policy, budget, k)]["tokens/total"]
+    adaptive = adaptive_at(policy, aggregation, tokens)
+    out = []
+    for d in DIGITS:
+        uni = rows[(policy, d, budget, k)]
+        ab, ak = adaptive["choice"][d]
+        ada = rows[(policy, d, ab, ak)]
+        out.append(
+            {
+                "digits": d,
+                "uniform_accuracy": uni[aggregation],
+                "uniform_tokens": uni["tokens/total"],
+                "adaptive_budget": ab,
+                "adaptive_k": ak,
+                "adaptive_accuracy": ada[aggregation],
+                "adaptive_tokens": ada["tokens/total"],
+            }
+        )
+    return out
 
 
 def _check(params: dict[str, Any]) -> None:
@@ -111,7 +229,7 @@ def seconds_and_dollars(row: dict[str, Any], *, price: float, speed: float, mode
 
 
 @functools.lru_cache(maxsize=4096)
-def _compute(policy, aggregation, budget, k, price, speed, mode) -> dict[str, Any]:
+def _compute(policy, aggregation, budget, k, price, speed, mode, allocation) -> dict[str, Any]:
     table = _table()
     row = table[(policy, budget, k)]
     points = []
@@ -128,7 +246,13 @@ def _compute(policy, aggregation, budget, k, price, speed, mode) -> dict[str, An
             frontier.append(q)
             best = q["accuracy"]
     seconds, dollars = seconds_and_dollars(row, price=price, speed=speed, mode=mode)
+    adaptive = adaptive_at(policy, aggregation, row["tokens/total"])
     return {
+        "allocation": allocation,
+        "adaptive_accuracy": adaptive["accuracy"],
+        "adaptive_tokens": adaptive["tokens"],
+        "adaptive_frontier": list(adaptive_frontier(policy, aggregation)),
+        "per_difficulty": per_difficulty(policy, aggregation, budget, k),
         "policy": policy,
         "aggregation": aggregation,
         "budget": budget,
@@ -157,12 +281,16 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
 
     Args:
         params: ``policy``, ``aggregation``, ``budget`` (-1 for no cap), ``k``, ``price`` ($ per
-            million tokens), ``speed`` (tokens/s), ``mode`` (``"parallel"``/``"sequential"``).
+            million tokens), ``speed`` (tokens/s), ``mode`` (``"parallel"``/``"sequential"``),
+            ``allocation`` (``"uniform"``/``"adaptive"``).
 
     Returns:
-        A dict with the choice's ``accuracy`` (and ``accuracy_se``), ``tokens`` paid per
-        problem, ``seconds`` and ``dollars`` per problem, all ``points`` (budget, k, tokens,
-        accuracy) of that policy and aggregation, and the accuracy-cost ``frontier``.
+        A dict with the uniform choice's ``accuracy`` (and ``accuracy_se``), ``tokens`` paid
+        per problem, ``seconds`` and ``dollars`` per problem, all ``points`` (budget, k,
+        tokens, accuracy) of that policy and aggregation, the accuracy-cost ``frontier``; the
+        best per-difficulty allocation at no more mean tokens (``adaptive_accuracy``,
+        ``adaptive_tokens``), the frontier of such allocations (``adaptive_frontier``), and the
+        ``per_difficulty`` rows of both.
     """
     _check(params)
     return _compute(
@@ -170,6 +298,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
         float(params["price"]),
         float(params["speed"]),
         params["mode"],
+        params["allocation"],
     )
 
 
@@ -178,6 +307,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
 
 def _limits(data: dict[str, Any]) -> tuple[float, float]:
     tokens = [q["tokens"] for q in data["points"]]
+    tokens += [q["tokens"] for q in data["adaptive_frontier"]]
     return min(tokens) / 1.4, max(tokens) * 1.4
 
 
@@ -194,7 +324,8 @@ def render_key() -> str:
     swatch = "<span style='color:{}'>&#9644;</span> {}"
     items = [swatch.format(budget_colour(b), f"think ≤ {budget_label(b)}") for b in BUDGETS]
     items += [
-        swatch.format("#999999", "accuracy-cost frontier"),
+        swatch.format("#999999", "accuracy-cost frontier (same strategy everywhere)"),
+        "<span style='color:crimson'>- - -</span> frontier spending by difficulty",
         "<span style='color:crimson'>&#9733;</span> your choice",
     ]
     return "<div style='font-size:85%'>" + " &nbsp; ".join(items) + "</div>"
@@ -219,9 +350,10 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
     ax.set_xlim(*_limits(data))
     ax.set_ylim(-0.02, 1.02)
     if layer in ("all", "marker"):
+        adaptive = data["allocation"] == "adaptive"
         ax.plot(
-            [data["tokens"]],
-            [data["accuracy"]],
+            [data["adaptive_tokens"] if adaptive else data["tokens"]],
+            [data["adaptive_accuracy"] if adaptive else data["accuracy"]],
             marker="*",
             ms=16,
             color="crimson",
@@ -252,6 +384,16 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
         lw=2,
         alpha=0.5,
     )
+    ad = data["adaptive_frontier"]
+    ax.step(
+        [q["tokens"] for q in ad],
+        [q["accuracy"] for q in ad],
+        where="post",
+        color="crimson",
+        lw=1.2,
+        ls="--",
+        alpha=0.8,
+    )
     # Plain labels on a few ticks, no minor ticks: mathtext labels (10^2) and dozens of tick
     # artists cost more to draw than the data.
     lo, hi = _limits(data)
@@ -268,15 +410,45 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
 
 
 def render_accuracy(data: dict[str, Any]) -> str:
-    """The accuracy of the choice, with its standard error over problems."""
+    """The accuracy of the choice (with its standard error over problems), spent uniformly,
+    and what the same mean tokens buy when spent by difficulty."""
     agg = dict(AGGREGATIONS)[data["aggregation"]]
-    return readout(
-        [
+    rows = [
+        (
+            f"accuracy, {agg}, k = {data['k']}, think ≤ {budget_label(data['budget'])}",
+            f"{data['accuracy']:.2f} ± {data['accuracy_se']:.2f}",
+        )
+    ]
+    if data["allocation"] == "adaptive":
+        rows.append(
             (
-                f"accuracy, {agg}, k = {data['k']}, think ≤ {budget_label(data['budget'])}",
-                f"{data['accuracy']:.2f} ± {data['accuracy_se']:.2f}",
+                f"spent by difficulty, {data['adaptive_tokens']:.0f} tokens per problem "
+                f"(uniform: {data['tokens']:.0f}); chosen on these problems",
+                f"{data['adaptive_accuracy']:.2f}",
             )
-        ]
+        )
+    return readout(rows)
+
+
+def render_per_difficulty(data: dict[str, Any]) -> str:
+    """Per digit count: the uniform choice, and the strategy the adaptive allocation picks.
+
+    Plain markup (no per-cell styles): the static lab ships one such table per choice."""
+    head = (
+        "<tr><th>digits</th><th>uniform: accuracy</th><th>tokens</th>"
+        "<th>by difficulty: think ≤</th><th>k</th><th>accuracy</th><th>tokens</th></tr>"
+    )
+    body = "".join(
+        f"<tr><td>{r['digits']}</td><td>{r['uniform_accuracy']:.2f}</td>"
+        f"<td>{r['uniform_tokens']:.0f}</td><td>{budget_label(r['adaptive_budget'])}</td>"
+        f"<td>{r['adaptive_k']}</td><td>{r['adaptive_accuracy']:.2f}</td>"
+        f"<td>{r['adaptive_tokens']:.0f}</td></tr>"
+        for r in data["per_difficulty"]
+    )
+    return (
+        "<table class='rl-lab-readout' style='text-align:right;font-size:90%'>"
+        f"<caption style='text-align:left'>per difficulty (digits of each operand)</caption>"
+        f"{head}{body}</table>"
     )
 
 
@@ -306,9 +478,13 @@ def render_latency(data: dict[str, Any]) -> str:
 
 def render(data: dict[str, Any]) -> tuple[Any, str]:
     """The whole view: the figure, and the read-out as HTML."""
-    return render_figure(data), render_key() + render_accuracy(data) + render_cost(
-        data
-    ) + render_latency(data)
+    return render_figure(data), (
+        render_key()
+        + render_accuracy(data)
+        + render_per_difficulty(data)
+        + render_cost(data)
+        + render_latency(data)
+    )
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -317,15 +493,17 @@ def render(data: dict[str, Any]) -> tuple[Any, str]:
 def panels() -> list:
     """What the lab shows, live or static: the figure (base + choice marker) and read-outs."""
     choice = ("policy", "aggregation", "budget", "k")
+    spent = (*choice, "allocation")
     return [
         Layers(
             (
                 Panel(lambda p: render_figure(compute(p), "base"), ("policy", "aggregation")),
-                Panel(lambda p: render_figure(compute(p), "marker"), choice),
+                Panel(lambda p: render_figure(compute(p), "marker"), spent),
             )
         ),
         Panel(lambda p: render_key()),
-        Panel(lambda p: render_accuracy(compute(p)), choice),
+        Panel(lambda p: render_accuracy(compute(p)), spent),
+        Panel(lambda p: render_per_difficulty(compute(p)), choice),
         Panel(lambda p: render_cost(compute(p)), ("policy", "budget", "k", "price")),
         Panel(lambda p: render_latency(compute(p)), ("policy", "budget", "k", "mode", "speed")),
     ]
@@ -352,65 +530,85 @@ def show() -> Any:
 # ----------------------------------------------------------------------------- build
 
 
+_ROW_KEYS = (
+    "pass_at_k",
+    "pass_at_k/se",
+    "majority_at_k",
+    "majority_at_k/se",
+    "best_of_k/confidence",
+    "best_of_k/confidence/se",
+    "tokens_per_answer",
+    "tokens/total",
+    "tokens/max",
+    "think/usage",
+)
+
+
+def _all_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The "all problems" row of one (policy, budget, k) from its per-difficulty rows: means
+    (each difficulty has the same number of problems) and standard errors combined."""
+    out = {key: rows[0][key] for key in ("policy", "budget_tokens", "k")}
+    n = len(rows)
+    for key in _MEAN_KEYS:
+        out[key] = round(sum(r[key] for r in rows) / n, 6)
+        if f"{key}/se" in rows[0]:
+            out[f"{key}/se"] = round(sum(r[f"{key}/se"] ** 2 for r in rows) ** 0.5 / n, 6)
+    out["num_problems"] = sum(r["num_problems"] for r in rows)
+    out["digits"] = "all"
+    return out
+
+
 def build(*, quick: bool = False) -> dict[str, Any]:
     """Run the sweep behind the lab (the artifact ``data/labs/tradeoffs.json``).
 
+    One :func:`reasonlab.scaling.sweep` per policy and difficulty (same seed), so every
+    (policy, difficulty, budget) is drawn on its own.
+
     Args:
-        quick: a cheap slice for tests: the base policy at the first budget only. Budgets are
-            sampled independently with the same seed, so its rows must equal the artifact's.
+        quick: a cheap slice for tests: the base policy at the first budget only. Budgets and
+            difficulties are sampled independently with the same seed, so its rows must equal
+            the artifact's.
     """
     from reasonlab import scaling, tasks, zoo
 
     cfg = dict(SWEEP)
-    problems = [
-        p
-        for d in cfg["domains"]
-        for p in tasks.make(
-            d,
-            cfg["problems_per_domain"],
-            difficulty=tuple(cfg["difficulty"]),
-            seed=cfg["seed"],
-            split="test",
-        )
-    ]
     budgets = [None if b < 0 else b for b in (BUDGETS[:1] if quick else BUDGETS)]
     rows = []
     for name in POLICIES[:1] if quick else POLICIES:
         policy = zoo.load(name)
-        for row in scaling.sweep(
-            policy,
-            problems,
-            ks=KS,
-            budgets=budgets,
-            num_samples=cfg["num_samples"],
-            seed=cfg["seed"],
-            temperature=cfg["temperature"],
-            name=name,
-        ):
-            cap = row["max_think_tokens"]
-            rows.append(
-                {
-                    "policy": name,
-                    "budget_tokens": -1 if cap is None else cap,
-                    "k": row["k"],
-                    **{
-                        key: round(row[key], 6)
-                        for key in (
-                            "pass_at_k",
-                            "pass_at_k/se",
-                            "majority_at_k",
-                            "majority_at_k/se",
-                            "best_of_k/confidence",
-                            "best_of_k/confidence/se",
-                            "tokens_per_answer",
-                            "tokens/total",
-                            "tokens/max",
-                            "think/usage",
-                        )
-                    },
-                    "num_problems": row["num_problems"],
-                }
+        for d in cfg["difficulties"]:
+            problems = tasks.make(
+                cfg["domain"],
+                cfg["problems_per_difficulty"],
+                difficulty=(d, d),
+                seed=cfg["seed"],
+                split="test",
             )
+            for row in scaling.sweep(
+                policy,
+                problems,
+                ks=KS,
+                budgets=budgets,
+                num_samples=cfg["num_samples"],
+                seed=cfg["seed"],
+                temperature=cfg["temperature"],
+                name=name,
+            ):
+                cap = row["max_think_tokens"]
+                rows.append(
+                    {
+                        "policy": name,
+                        "digits": d,
+                        "budget_tokens": -1 if cap is None else cap,
+                        "k": row["k"],
+                        **{key: round(row[key], 6) for key in _ROW_KEYS},
+                        "num_problems": row["num_problems"],
+                    }
+                )
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["policy"], r["budget_tokens"], r["k"]), []).append(r)
+    rows += [_all_row(g) for g in groups.values()]
     return {
         "sweep": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
         "rows": rows,
