@@ -306,7 +306,7 @@ def test_tradeoffs_all_rows_are_the_mean_of_the_difficulties():
 
 
 def test_tradeoffs_adaptive_allocation_never_loses_and_stays_in_budget():
-    p = defaults(tradeoffs) | {"allocation": "adaptive"}
+    p = defaults(tradeoffs)
     gains = []
     for policy, (agg, _), budget, k in itertools.product(
         tradeoffs.POLICIES, tradeoffs.AGGREGATIONS, tradeoffs.BUDGETS, tradeoffs.KS
@@ -375,7 +375,6 @@ def test_tradeoffs_data_come_from_the_recorded_sweep():
         ({"policy": "gpt"}, "policy"),
         ({"price": -1}, "price"),
         ({"mode": "async"}, "mode"),
-        ({"allocation": "oracle"}, "allocation"),
     ],
 )
 def test_tradeoffs_bad_params_are_named(params, match):

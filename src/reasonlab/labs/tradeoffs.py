@@ -4,9 +4,9 @@ Controls: the thinking budget, the number of samples k, how the k samples become
 (majority vote; best-of-N picked by the policy's own confidence; pass@k, the ceiling an oracle
 verifier would reach), the policy (base or after RLVR), the price per million generated tokens,
 the decoding speed, and whether the k samples run in parallel (one batch: wait for the longest)
-or one after another (wait for all of them), and how the token budget is spent: the same
-strategy on every problem (*uniform*), or a strategy chosen per difficulty (*adaptive*, the digit
-count known) that spends on average no more tokens than the uniform choice.
+or one after another (wait for all of them). Beside each choice (one strategy for every problem)
+the lab shows what the same mean tokens buy when a strategy is chosen *per difficulty* (the digit
+count known): the adaptive allocation.
 
 The numbers come from one :func:`reasonlab.scaling.sweep` per policy and difficulty on held-out
 problems, stored by ``python -m reasonlab.build labs/tradeoffs`` in ``data/labs/tradeoffs.json``;
@@ -39,7 +39,6 @@ KS = (1, 2, 4, 8, 16)
 PRICES = (0.5, 2.0, 10.0, 60.0)  # $ per million generated tokens, cheap open model .. frontier API
 SPEEDS = (20, 50, 100, 200)  # generated tokens per second for one sequence
 MODES = ("parallel", "sequential")
-ALLOCATIONS = ("uniform", "adaptive")
 DIGITS = (1, 2, 3, 4)
 #: Row keys averaged over difficulties for the "all problems" rows (equal problems per digit).
 _MEAN_KEYS = (
@@ -94,14 +93,6 @@ def controls(static: bool = False) -> list[Control]:
         Control("price", "$ per M tokens", prices, prices[-1], "slider"),
         Control("speed", "tokens/s", speeds, speeds[0], "slider"),
         Control("mode", "samples run", MODES, "parallel", "toggle"),
-        Control(
-            "allocation",
-            "spend tokens",
-            ALLOCATIONS,
-            "uniform",
-            "toggle",
-            ("same on every problem", "by difficulty"),
-        ),
     ]
 
 
@@ -229,7 +220,7 @@ def seconds_and_dollars(row: dict[str, Any], *, price: float, speed: float, mode
 
 
 @functools.lru_cache(maxsize=4096)
-def _compute(policy, aggregation, budget, k, price, speed, mode, allocation) -> dict[str, Any]:
+def _compute(policy, aggregation, budget, k, price, speed, mode) -> dict[str, Any]:
     table = _table()
     row = table[(policy, budget, k)]
     points = []
@@ -248,7 +239,6 @@ def _compute(policy, aggregation, budget, k, price, speed, mode, allocation) -> 
     seconds, dollars = seconds_and_dollars(row, price=price, speed=speed, mode=mode)
     adaptive = adaptive_at(policy, aggregation, row["tokens/total"])
     return {
-        "allocation": allocation,
         "adaptive_accuracy": adaptive["accuracy"],
         "adaptive_tokens": adaptive["tokens"],
         "adaptive_frontier": list(adaptive_frontier(policy, aggregation)),
@@ -281,8 +271,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
 
     Args:
         params: ``policy``, ``aggregation``, ``budget`` (-1 for no cap), ``k``, ``price`` ($ per
-            million tokens), ``speed`` (tokens/s), ``mode`` (``"parallel"``/``"sequential"``),
-            ``allocation`` (``"uniform"``/``"adaptive"``).
+            million tokens), ``speed`` (tokens/s), ``mode`` (``"parallel"``/``"sequential"``).
 
     Returns:
         A dict with the uniform choice's ``accuracy`` (and ``accuracy_se``), ``tokens`` paid
@@ -298,7 +287,6 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
         float(params["price"]),
         float(params["speed"]),
         params["mode"],
-        params["allocation"],
     )
 
 
@@ -327,6 +315,7 @@ def render_key() -> str:
         swatch.format("#999999", "accuracy-cost frontier (same strategy everywhere)"),
         "<span style='color:crimson'>- - -</span> frontier spending by difficulty",
         "<span style='color:crimson'>&#9733;</span> your choice",
+        "<span style='color:crimson'>&#9711;</span> its tokens spent by difficulty",
     ]
     return "<div style='font-size:85%'>" + " &nbsp; ".join(items) + "</div>"
 
@@ -350,10 +339,20 @@ def render_figure(data: dict[str, Any], layer: str = "all") -> Any:
     ax.set_xlim(*_limits(data))
     ax.set_ylim(-0.02, 1.02)
     if layer in ("all", "marker"):
-        adaptive = data["allocation"] == "adaptive"
+        ax.plot(  # the same mean tokens, spent by difficulty (never below the star)
+            [data["adaptive_tokens"]],
+            [data["adaptive_accuracy"]],
+            marker="o",
+            ms=13,
+            mfc="none",
+            mec="crimson",
+            mew=1.8,
+            ls="none",
+            zorder=4,
+        )
         ax.plot(
-            [data["adaptive_tokens"] if adaptive else data["tokens"]],
-            [data["adaptive_accuracy"] if adaptive else data["accuracy"]],
+            [data["tokens"]],
+            [data["accuracy"]],
             marker="*",
             ms=16,
             color="crimson",
@@ -419,14 +418,13 @@ def render_accuracy(data: dict[str, Any]) -> str:
             f"{data['accuracy']:.2f} ± {data['accuracy_se']:.2f}",
         )
     ]
-    if data["allocation"] == "adaptive":
-        rows.append(
-            (
-                f"spent by difficulty, {data['adaptive_tokens']:.0f} tokens per problem "
-                f"(uniform: {data['tokens']:.0f}); chosen on these problems",
-                f"{data['adaptive_accuracy']:.2f}",
-            )
+    rows.append(
+        (
+            f"spent by difficulty, {data['adaptive_tokens']:.0f} tokens per problem "
+            f"(uniform: {data['tokens']:.0f}); chosen on these problems",
+            f"{data['adaptive_accuracy']:.2f}",
         )
+    )
     return readout(rows)
 
 
@@ -493,16 +491,15 @@ def render(data: dict[str, Any]) -> tuple[Any, str]:
 def panels() -> list:
     """What the lab shows, live or static: the figure (base + choice marker) and read-outs."""
     choice = ("policy", "aggregation", "budget", "k")
-    spent = (*choice, "allocation")
     return [
         Layers(
             (
                 Panel(lambda p: render_figure(compute(p), "base"), ("policy", "aggregation")),
-                Panel(lambda p: render_figure(compute(p), "marker"), spent),
+                Panel(lambda p: render_figure(compute(p), "marker"), choice),
             )
         ),
         Panel(lambda p: render_key()),
-        Panel(lambda p: render_accuracy(compute(p)), spent),
+        Panel(lambda p: render_accuracy(compute(p)), choice),
         Panel(lambda p: render_per_difficulty(compute(p)), choice),
         Panel(lambda p: render_cost(compute(p)), ("policy", "budget", "k", "price")),
         Panel(lambda p: render_latency(compute(p)), ("policy", "budget", "k", "mode", "speed")),
