@@ -3,6 +3,7 @@
 Usage:
     python scripts/sync_notebooks.py            # rewrite notebooks/*.ipynb in place
     python scripts/sync_notebooks.py --check    # change nothing; exit 1 if anything would change
+    python scripts/sync_notebooks.py NAME...    # rewrite only the named notebooks (stems or paths)
 
 It is idempotent (a second run changes nothing), so it can be re-applied after merging notebook
 changes from elsewhere. What it does to every notebook:
@@ -20,11 +21,17 @@ changes from elsewhere. What it does to every notebook:
   becomes ``(other.ipynb)``: Sphinx turns it into a link to the page, Jupyter opens the file, and in
   Colab the relative address resolves to the other notebook's Colab address. A link to a notebook
   that does not exist is an error.
+* **Alt text of figures.** ``notebooks/figures.json`` holds a short description of every figure,
+  keyed by notebook and code-cell id; each becomes the cell's ``mystnb.image.alt`` metadata,
+  which myst-nb gives the cell's images as their alt text in the book (without it, the alt text
+  is the image's file path). A cell with an image output and no description, or a description
+  of a cell that does not exist or draws nothing, is an error.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import sys
 from pathlib import Path
@@ -34,6 +41,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+FIGURES = NOTEBOOKS / "figures.json"
+#: Output types that myst-nb renders as an image (``render_image``).
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 #: Tags of the set-up cell: not run by nbval (``nbval-skip``) nor by the book's executor and
 #: ``scripts/execute_notebooks.py`` (``skip-execution``), and not shown in the site.
@@ -177,15 +187,58 @@ def sync(nb, notebooks: set[str], where: str = "?", source: str | None = None) -
     return errors
 
 
+def figure_alts() -> dict[str, dict[str, str]]:
+    """Notebook stem -> code-cell id -> alt text, from ``notebooks/figures.json``."""
+    data = json.loads(FIGURES.read_text())
+    return {stem: cells for stem, cells in data.items() if not stem.startswith("_")}
+
+
+def image_cells(nb) -> list[str]:
+    """Ids of the code cells whose stored outputs include an image."""
+    return [
+        cell.get("id", "?")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        and any(m in out.get("data", {}) for out in cell.get("outputs", []) for m in IMAGE_MIMES)
+    ]
+
+
+def apply_alts(nb, alts: dict[str, str], where: str = "?") -> list[str]:
+    """Write each image cell's alt text into its metadata; returns the errors found."""
+    errors: list[str] = []
+    drawn = set(image_cells(nb))
+    for cell_id in sorted(set(alts) - drawn):
+        errors.append(f"{where}: figures.json describes cell {cell_id}, which draws no image")
+    for cell in nb.cells:
+        cell_id = cell.get("id", "?")
+        if cell_id not in drawn:
+            continue
+        text = alts.get(cell_id, "").strip()
+        if not text:
+            errors.append(
+                f"{where}: cell {cell_id} draws an image but has no alt text in figures.json"
+            )
+            continue
+        cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = text
+    return errors
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     stems = {p.stem for p in paths}
+    named = {Path(a).stem for a in argv if not a.startswith("--")}
+    if named - stems:
+        print(f"sync_notebooks: no such notebook: {sorted(named - stems)}", file=sys.stderr)
+        return 2
+    alts = figure_alts()
     changed, errors = [], []
-    for path in paths:
+    errors += [f"figures.json: no notebook {stem}.ipynb" for stem in sorted(set(alts) - stems)]
+    for path in paths if not named else [p for p in paths if p.stem in named]:
         before = path.read_text()
         nb = nbformat.reads(before, as_version=4)
         errors += sync(nb, stems, path.name)
+        errors += apply_alts(nb, alts.get(path.stem, {}), path.name)
         after = nbformat.writes(nb)
         after += "" if after.endswith("\n") else "\n"  # as nbformat.write does
         if after != before:
