@@ -233,3 +233,24 @@ def test_lab_frames_name_their_control_values_in_the_alt_text(path):
         assert alt.startswith(("Figure", "Marker")) and alt != key, (key, alt)
         # Every control the frame depends on is named with its value.
         assert alt.count(": ") == (key.count("=") if key else 0), (key, alt)
+
+
+# ------------------------------------------------------------------ section numbers
+
+
+def test_notebooks_come_in_file_order_in_numbered_parts():
+    """Sections are numbered by the site in toc order, on across numbered parts, so the number a
+    reader sees is the file's number only if the notebooks are listed 01, 02, ... in numbered parts,
+    with no other page numbered before or among them."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    numbered = [
+        chapter["file"]
+        for part in toc["parts"]
+        if part.get("numbered")
+        for chapter in part["chapters"]
+    ]
+    assert all(page.startswith("notebooks/") for page in numbered), numbered
+    assert numbered == [f"notebooks/{nb.stem}" for nb in NOTEBOOKS]
+    numbers = [int(nb.stem.split("_")[0]) for nb in NOTEBOOKS]
+    assert numbers == list(range(1, len(NOTEBOOKS) + 1)), "notebook file numbers have a gap"
+    assert CONFIG.get("html", {}).get("use_multitoc_numbering", True), "numbering must run on"

@@ -40,3 +40,17 @@ def test_page_embeds_the_stored_widget_state(path):
     ]
     for model_id in views:
         assert model_id in html, (page.name, model_id)
+
+
+SECTION_NUMBER = re.compile(r'<h1><span class="section-number">(\d+)\. </span>')
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_page_shows_the_notebook_file_number_as_its_section_number(path):
+    page = SITE / "notebooks" / f"{path.stem}.html"
+    if not page.exists():
+        pytest.fail(f"{page} is missing: run `make book` first")
+    found = SECTION_NUMBER.search(page.read_text())
+    assert found, f"{page.name}: the title has no section number"
+    assert int(found.group(1)) == int(path.stem.split("_")[0]), (page.name, found.group(1))
