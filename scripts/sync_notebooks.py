@@ -4,6 +4,7 @@ Usage:
     python scripts/sync_notebooks.py            # rewrite notebooks/*.ipynb in place
     python scripts/sync_notebooks.py --check    # change nothing; exit 1 if anything would change
     python scripts/sync_notebooks.py NAME...    # rewrite only the named notebooks (stems or paths)
+    python scripts/sync_notebooks.py --student DIR   # the book's sources without solutions, in DIR
 
 It is idempotent (a second run changes nothing), so it can be re-applied after merging notebook
 changes from elsewhere. What it does to every notebook:
@@ -223,7 +224,65 @@ def apply_alts(nb, alts: dict[str, str], where: str = "?") -> list[str]:
     return errors
 
 
+# A solution as the dropdown rule above writes it: a <details> whose summary starts "Solution".
+_SOLUTION = re.compile(
+    r"^<details>\n<summary>Solution[^<\n]*</summary>\n.*?^</details>[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+
+#: What the student edition copies: everything the book build reads.
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book", "notebooks")
+
+
+def strip_solutions(nb) -> int:
+    """Remove every exercise solution from ``nb``'s markdown cells (a cell left empty goes too);
+    returns how many were removed."""
+    removed = 0
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text, n = _SOLUTION.subn("", cell.source)
+            if n:
+                removed += n
+                cell.source = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+                if not cell.source.strip():
+                    continue
+        kept.append(cell)
+    nb.cells = kept
+    return removed
+
+
+def student_sources(out: Path) -> int:
+    """Copy the book's sources into ``out`` with the solutions removed from every notebook (the
+    student edition, built by ``make book STUDENT=1``); returns how many solutions were removed."""
+    import shutil
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, out / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, out / name)
+    removed = 0
+    for path in sorted((out / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        removed += strip_solutions(nb)
+        nbformat.write(nb, path)
+    return removed
+
+
 def main(argv: list[str]) -> int:
+    if "--student" in argv:
+        i = argv.index("--student")
+        if i + 1 >= len(argv):
+            print("sync_notebooks: --student needs a folder", file=sys.stderr)
+            return 2
+        removed = student_sources(Path(argv[i + 1]).resolve())
+        print(f"sync_notebooks: student sources in {argv[i + 1]}, {removed} solutions removed")
+        return 0
     check = "--check" in argv
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     stems = {p.stem for p in paths}

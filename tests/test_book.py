@@ -254,3 +254,26 @@ def test_notebooks_come_in_file_order_in_numbered_parts():
     numbers = [int(nb.stem.split("_")[0]) for nb in NOTEBOOKS]
     assert numbers == list(range(1, len(NOTEBOOKS) + 1)), "notebook file numbers have a gap"
     assert CONFIG.get("html", {}).get("use_multitoc_numbering", True), "numbering must run on"
+
+
+# ------------------------------------------------------------------ the student edition
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_edition_cuts_every_solution_and_keeps_the_exercises(path):
+    import nbformat
+
+    sync = _sync_notebooks()
+    nb = nbformat.read(path, as_version=4)
+    before = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    removed = sync.strip_solutions(nb)
+    after = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert removed == before.count("<summary>Solution")
+    assert "<summary>Solution" not in after and "</details>" not in after
+    # Everything else stays: the exercises' own text, every heading, every code cell.
+    assert [line for line in after.splitlines() if line.startswith("#")] == [
+        line for line in before.splitlines() if line.startswith("#")
+    ]
+    assert sum(c.cell_type == "code" for c in nb.cells) == sum(
+        c["cell_type"] == "code" for c in load(path)["cells"]
+    )
