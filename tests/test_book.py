@@ -4,6 +4,7 @@ Colab set-up cell, launch links and stored outputs, and the self-hosted JavaScri
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -223,8 +224,6 @@ LAB_NOTEBOOKS = [p for p in NOTEBOOKS if "_lab_" in p.stem]
 
 @pytest.mark.parametrize("path", LAB_NOTEBOOKS, ids=lambda p: p.stem)
 def test_lab_frames_name_their_control_values_in_the_alt_text(path):
-    import re
-
     state = json.dumps(load(path)["metadata"]["widgets"])
     frames = re.findall(r'data-frame=\\"([^"\\]*)\\"><img [^>]*?alt=\\"([^"\\]*)\\"', state)
     # (The chain lab's frames are text; the other labs' are figures.)
@@ -276,4 +275,37 @@ def test_student_edition_cuts_every_solution_and_keeps_the_exercises(path):
     ]
     assert sum(c.cell_type == "code" for c in nb.cells) == sum(
         c["cell_type"] == "code" for c in load(path)["cells"]
+    )
+
+
+# ------------------------------------------------------------------ the chapter's total time
+
+NOTEBOOK_TIME = re.compile(
+    r"\*\*Time\*\*: about (\d+) minutes? to read[^;]*; about (\d+) minutes? to run"
+)
+INTRO_TIME = re.compile(
+    r"takes about (\S+) minutes, and running every notebook about (\S+)\s+minutes", re.S
+)
+
+
+def test_intro_gives_the_sum_of_the_notebooks_times():
+    """The intro's total is the sum of the estimates at the top of each notebook."""
+    found = {}
+    for path in NOTEBOOKS:
+        markdown = "".join(
+            "".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown"
+        )
+        m = NOTEBOOK_TIME.search(markdown)
+        if m:
+            found[path.stem] = (int(m.group(1)), int(m.group(2)))
+    read, run = (sum(t[i] for t in found.values()) for i in (0, 1))
+    intro = INTRO_TIME.search((ROOT / "book" / "intro.md").read_text())
+    assert intro, "book/intro.md no longer gives the chapter's total time"
+    missing = [p.stem for p in NOTEBOOKS if p.stem not in found]
+    if missing:
+        pytest.xfail(
+            f"no time estimate yet in {missing} (so far: {read} min to read, {run} to run)"
+        )
+    assert intro.groups() == (str(read), str(run)), (
+        f"book/intro.md should say about {read} minutes to read and {run} minutes to run"
     )
