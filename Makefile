@@ -22,11 +22,12 @@ export REASONLAB_STATIC_WIDGETS := 1
 # Kernels started by nbval and the book build resolve `python` from PATH: make it the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv book test check lint unit slow nbval browser colab notebooks artifacts \
+.PHONY: help venv book student test check lint unit slow nbval browser colab notebooks artifacts \
 	static-js bench clean
 
 help:
 	@echo "make book   build the site into _build/html (sets up .venv first)"
+	@echo "make book STUDENT=1  the site without the exercises' solutions, into _build/student"
 	@echo "make test   every test: ruff, pytest (slow ones too), Colab stage, strict nbval, book, browser"
 	@echo "make check  the quick loop while editing: make test without the slow tests and the Colab stage"
 	@echo "make venv   create or refresh .venv from requirements.txt"
@@ -51,11 +52,25 @@ venv: $(STAMP)
 EXT_HASH_CMD := find book/_ext -type f -name '*.py' | LC_ALL=C sort | xargs cat | sha1sum
 EXT_STAMP := _build/.ext.sha1
 
+ifeq ($(STUDENT),1)
+book: student
+else
 book: venv
 	@h=$$($(EXT_HASH_CMD)); if [ "$$(cat $(EXT_STAMP) 2>/dev/null)" != "$$h" ]; then \
 		rm -rf _build; mkdir -p _build; echo "$$h" > $(EXT_STAMP); fi
 	mkdir -p _build && $(BIN)/jupyter-book build . -W -n --keep-going 2>&1 | tee _build/build.log
 	@echo "Built: $(CURDIR)/_build/html/index.html"
+endif
+
+# The student edition (`make book STUDENT=1` or `make student`): the same site without the
+# exercises' solutions, in its own folder. Its sources are a copy with the solutions cut out of
+# the notebooks (scripts/sync_notebooks.py --student), built from scratch each time.
+STUDENT_SRC := _build/student-src
+student: venv
+	$(BIN)/python scripts/sync_notebooks.py --student $(STUDENT_SRC)
+	$(BIN)/jupyter-book build $(STUDENT_SRC) -W -n --keep-going 2>&1 | tee _build/student-build.log
+	rm -rf _build/student && mv $(STUDENT_SRC)/_build/html _build/student && rm -rf $(STUDENT_SRC)
+	@echo "Built: $(CURDIR)/_build/student/index.html (no solutions)"
 
 lint: venv
 	$(BIN)/ruff check .
@@ -81,11 +96,11 @@ colab: venv
 	$(BIN)/python scripts/colab_check.py
 
 # Every test; .ci/run runs exactly this.
-test: lint unit slow colab nbval book browser
+test: lint unit slow colab nbval book student browser
 	@echo "make test: all stages passed"
 
 # While editing: the same without the two stages that take minutes.
-check: lint unit nbval book browser
+check: lint unit nbval book student browser
 	@echo "make check: all stages passed (make test also runs the slow tests and the Colab stage)"
 
 notebooks: venv

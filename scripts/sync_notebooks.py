@@ -3,6 +3,8 @@
 Usage:
     python scripts/sync_notebooks.py            # rewrite notebooks/*.ipynb in place
     python scripts/sync_notebooks.py --check    # change nothing; exit 1 if anything would change
+    python scripts/sync_notebooks.py NAME...    # rewrite only the named notebooks (stems or paths)
+    python scripts/sync_notebooks.py --student DIR   # the book's sources without solutions, in DIR
 
 It is idempotent (a second run changes nothing), so it can be re-applied after merging notebook
 changes from elsewhere. What it does to every notebook:
@@ -20,11 +22,17 @@ changes from elsewhere. What it does to every notebook:
   becomes ``(other.ipynb)``: Sphinx turns it into a link to the page, Jupyter opens the file, and in
   Colab the relative address resolves to the other notebook's Colab address. A link to a notebook
   that does not exist is an error.
+* **Alt text of figures.** ``notebooks/figures.json`` holds a short description of every figure,
+  keyed by notebook and code-cell id; each becomes the cell's ``mystnb.image.alt`` metadata,
+  which myst-nb gives the cell's images as their alt text in the book (without it, the alt text
+  is the image's file path). A cell with an image output and no description, or a description
+  of a cell that does not exist or draws nothing, is an error.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import sys
 from pathlib import Path
@@ -34,6 +42,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+FIGURES = NOTEBOOKS / "figures.json"
+#: Output types that myst-nb renders as an image (``render_image``).
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 #: Tags of the set-up cell: not run by nbval (``nbval-skip``) nor by the book's executor and
 #: ``scripts/execute_notebooks.py`` (``skip-execution``), and not shown in the site.
@@ -177,15 +188,116 @@ def sync(nb, notebooks: set[str], where: str = "?", source: str | None = None) -
     return errors
 
 
+def figure_alts() -> dict[str, dict[str, str]]:
+    """Notebook stem -> code-cell id -> alt text, from ``notebooks/figures.json``."""
+    data = json.loads(FIGURES.read_text())
+    return {stem: cells for stem, cells in data.items() if not stem.startswith("_")}
+
+
+def image_cells(nb) -> list[str]:
+    """Ids of the code cells whose stored outputs include an image."""
+    return [
+        cell.get("id", "?")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        and any(m in out.get("data", {}) for out in cell.get("outputs", []) for m in IMAGE_MIMES)
+    ]
+
+
+def apply_alts(nb, alts: dict[str, str], where: str = "?") -> list[str]:
+    """Write each image cell's alt text into its metadata; returns the errors found."""
+    errors: list[str] = []
+    drawn = set(image_cells(nb))
+    for cell_id in sorted(set(alts) - drawn):
+        errors.append(f"{where}: figures.json describes cell {cell_id}, which draws no image")
+    for cell in nb.cells:
+        cell_id = cell.get("id", "?")
+        if cell_id not in drawn:
+            continue
+        text = alts.get(cell_id, "").strip()
+        if not text:
+            errors.append(
+                f"{where}: cell {cell_id} draws an image but has no alt text in figures.json"
+            )
+            continue
+        cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = text
+    return errors
+
+
+# A solution as the dropdown rule above writes it: a <details> whose summary starts "Solution".
+_SOLUTION = re.compile(
+    r"^<details>\n<summary>Solution[^<\n]*</summary>\n.*?^</details>[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+
+#: What the student edition copies: everything the book build reads.
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book", "notebooks")
+
+
+def strip_solutions(nb) -> int:
+    """Remove every exercise solution from ``nb``'s markdown cells (a cell left empty goes too);
+    returns how many were removed."""
+    removed = 0
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text, n = _SOLUTION.subn("", cell.source)
+            if n:
+                removed += n
+                cell.source = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+                if not cell.source.strip():
+                    continue
+        kept.append(cell)
+    nb.cells = kept
+    return removed
+
+
+def student_sources(out: Path) -> int:
+    """Copy the book's sources into ``out`` with the solutions removed from every notebook (the
+    student edition, built by ``make book STUDENT=1``); returns how many solutions were removed."""
+    import shutil
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, out / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, out / name)
+    removed = 0
+    for path in sorted((out / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        removed += strip_solutions(nb)
+        nbformat.write(nb, path)
+    return removed
+
+
 def main(argv: list[str]) -> int:
+    if "--student" in argv:
+        i = argv.index("--student")
+        if i + 1 >= len(argv):
+            print("sync_notebooks: --student needs a folder", file=sys.stderr)
+            return 2
+        removed = student_sources(Path(argv[i + 1]).resolve())
+        print(f"sync_notebooks: student sources in {argv[i + 1]}, {removed} solutions removed")
+        return 0
     check = "--check" in argv
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     stems = {p.stem for p in paths}
+    named = {Path(a).stem for a in argv if not a.startswith("--")}
+    if named - stems:
+        print(f"sync_notebooks: no such notebook: {sorted(named - stems)}", file=sys.stderr)
+        return 2
+    alts = figure_alts()
     changed, errors = [], []
-    for path in paths:
+    errors += [f"figures.json: no notebook {stem}.ipynb" for stem in sorted(set(alts) - stems)]
+    for path in paths if not named else [p for p in paths if p.stem in named]:
         before = path.read_text()
         nb = nbformat.reads(before, as_version=4)
         errors += sync(nb, stems, path.name)
+        errors += apply_alts(nb, alts.get(path.stem, {}), path.name)
         after = nbformat.writes(nb)
         after += "" if after.endswith("\n") else "\n"  # as nbformat.write does
         if after != before:

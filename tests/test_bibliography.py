@@ -63,3 +63,39 @@ def test_every_further_reading_item_links_to_its_source():
     assert len(terms) >= 7, terms
     for term in terms:
         assert re.fullmatch(r"\[[^\]]+\]\(https://[^)\s]+\)", term), f"no link: {term}"
+
+
+def first_author_surnames() -> dict[str, str]:
+    """Key -> first author's surname ("Zelikman" from ``author = {Zelikman, Eric and ...}``)."""
+    found = {}
+    for body in re.split(r"^@", BIB, flags=re.MULTILINE)[1:]:
+        key = body.split("{", 1)[1].split(",", 1)[0]
+        author = re.search(r"^\s*author\s*=\s*\{(.+?)\},?\s*$", body, re.MULTILINE)
+        if author:
+            first = author.group(1).split(" and ")[0].strip()
+            found[key] = first.split(",")[0].strip() if "," in first else first.split()[-1]
+    return found
+
+
+def test_a_notebook_names_every_work_it_cites_in_words():
+    """Colab shows a notebook's `{cite}` role as raw text, so the paragraph around it must name the
+    work too (its first author's surname, as in "Wang et al., 2022")."""
+    surnames = first_author_surnames()
+    unnamed = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            for paragraph in "".join(cell["source"]).split("\n\n"):
+                for group in CITE.findall(paragraph):
+                    for key in (k.strip() for k in group.split(",")):
+                        words = CITE.sub("", paragraph)
+                        if key in surnames and surnames[key].lower() not in words.lower():
+                            unnamed.append(f"{nb.name}: {key} ({surnames[key]})")
+    assert not unnamed, f"cited without naming the work in words: {unnamed}"
+
+
+def test_the_surname_reader_reads_the_bibliography():
+    surnames = first_author_surnames()
+    assert surnames["zelikman2022star"] == "Zelikman"
+    assert len(surnames) == len(bib_keys())

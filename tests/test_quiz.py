@@ -33,11 +33,45 @@ def headings(path: Path) -> set[str]:
     return {make_id(t) for t in titles}
 
 
-def test_five_questions_on_the_five_topics():
-    assert len(quiz.QUESTIONS) == 5
-    text = " ".join(q.prompt for q in quiz.QUESTIONS)
-    for topic in ("RLHF", "cross-entropy", "inference-time", "verifiable reward", "distillation"):
+TIER_1 = [q for q in quiz.QUESTIONS if q.tier == 1]
+TIER_2 = [q for q in quiz.QUESTIONS if q.tier == 2]
+N = len(quiz.QUESTIONS)
+
+
+def test_two_tiers_of_five_questions_in_order():
+    assert len(TIER_1) == len(TIER_2) == 5
+    assert [q.tier for q in quiz.QUESTIONS] == sorted(q.tier for q in quiz.QUESTIONS)
+    assert set(quiz.TIERS) == {1, 2}
+
+
+def test_the_first_tier_covers_the_five_big_ideas():
+    # One question each: the reward's source, STaR's filter, answer-time cost, a grader that
+    # cannot be fooled, distillation. Told apart by the notebook that answers them.
+    notebooks = [q.link.split("#")[0] for q in TIER_1]
+    assert notebooks == [
+        "01_rlvr_objective.ipynb",
+        "03_star_to_rlvr.ipynb",
+        "05_inference_scaling.ipynb",
+        "02_verifiable_rewards.ipynb",
+        "09_distillation.ipynb",
+    ]
+    text = " ".join(q.prompt + " " + q.explanation for q in TIER_1)
+    for topic in ("RLHF", "cross-entropy", "answer-time", "grader", "tutor"):
         assert topic in text
+
+
+def test_the_second_tier_asks_about_what_was_measured():
+    text = " ".join(q.prompt for q in TIER_2)
+    for topic in ("baseline", "same reward", "pass@k minus majority@k", "own reward", "k3"):
+        assert topic in text
+
+
+@pytest.mark.parametrize("q", quiz.QUESTIONS, ids=lambda q: q.link)
+def test_no_question_quotes_a_measured_number(q):
+    # A reseed changes every measured figure; the questions ask about mechanisms instead.
+    # (Numbers that follow from the mechanism, like 7/8 = 1 - 1/8, are fine; 0/1 rewards too.)
+    text = " ".join((q.prompt, *q.options, q.explanation))
+    assert not re.search(r"\d+(\.\d+)?\s*%|\b0\.\d+", text), text
 
 
 @pytest.mark.parametrize("q", quiz.QUESTIONS, ids=lambda q: q.link)
@@ -48,11 +82,12 @@ def test_exactly_one_option_is_marked_correct(q):
     assert len(set(q.options)) == quiz.NUM_OPTIONS
 
 
-def test_the_right_answer_is_not_always_in_the_same_place():
-    # A reader must not be able to pass by always clicking the same row.
-    assert len({q.correct for q in quiz.QUESTIONS}) >= 3
+@pytest.mark.parametrize("tier", [TIER_1, TIER_2], ids=["tier1", "tier2"])
+def test_the_right_answer_is_not_always_in_the_same_place(tier):
+    # A reader must not be able to pass either part by always clicking the same row.
+    assert len({q.correct for q in tier}) >= 3
     for k in range(quiz.NUM_OPTIONS):
-        assert quiz.grade([k] * len(quiz.QUESTIONS))[1] <= 2
+        assert quiz.grade([k] * len(tier), tier)[1] <= 2
 
 
 @pytest.mark.parametrize("q", quiz.QUESTIONS, ids=lambda q: q.link)
@@ -82,6 +117,7 @@ def test_href_swaps_the_suffix_and_keeps_the_anchor():
         ({"correct": 4}, "not an option index"),
         ({"correct": -1}, "not an option index"),
         ({"link": "03_star_to_rlvr.html"}, "not a .ipynb/.md"),
+        ({"tier": 3}, "tier 3 is not one of"),
     ],
 )
 def test_bad_question_is_refused_with_a_clear_error(change, message):
@@ -92,14 +128,15 @@ def test_bad_question_is_refused_with_a_clear_error(change, message):
 def test_grade_counts_answered_and_correct():
     right = [q.correct for q in quiz.QUESTIONS]
     wrong = [(q.correct + 1) % quiz.NUM_OPTIONS for q in quiz.QUESTIONS]
-    assert quiz.grade([None] * 5) == (0, 0)
-    assert quiz.grade(right) == (5, 5)
-    assert quiz.grade(wrong) == (5, 0)
-    assert quiz.grade([right[0], wrong[1], None, None, right[4]]) == (3, 2)
-    with pytest.raises(ValueError, match="4 answers for 5 questions"):
+    assert quiz.grade([None] * N) == (0, 0)
+    assert quiz.grade(right) == (N, N)
+    assert quiz.grade(wrong) == (N, 0)
+    mixed = [right[0], wrong[1], None, None, right[4]] + [None] * (N - 5)
+    assert quiz.grade(mixed) == (3, 2)
+    with pytest.raises(ValueError, match=f"4 answers for {N} questions"):
         quiz.grade([0, 0, 0, 0])
     with pytest.raises(ValueError, match="answer 2 is 7"):
-        quiz.grade([0, 0, 7, 0, 0])
+        quiz.grade([0, 0, 7] + [0] * (N - 3))
 
 
 def radios_of(box: w.Widget) -> list[w.RadioButtons]:
@@ -115,25 +152,53 @@ def radios_of(box: w.Widget) -> list[w.RadioButtons]:
     return found
 
 
+def question_rows(box: w.Widget) -> list[w.VBox]:
+    """The per-question blocks (prompt, radio buttons, feedback), tier headings left out."""
+    return [c for c in box.children if isinstance(c, w.VBox)]
+
+
+def tier_headings(box: w.Widget) -> list[str]:
+    return [c.value for c in box.children if any("-tier" in k for k in c._dom_classes)]
+
+
 def test_live_widget_keeps_a_running_score_and_shows_feedback():
     box = quiz.widget()
     score = box.children[0]
     radios = radios_of(box)
-    assert len(radios) == 5 and all(r.index is None for r in radios)
-    assert "Answered 0/5 · Correct 0/5" in score.value
+    rows = question_rows(box)
+    assert len(radios) == len(rows) == N and all(r.index is None for r in radios)
+    assert f"Answered 0/{N} · Correct 0/{N}" in score.value
 
     q0, q1 = quiz.QUESTIONS[:2]
     radios[0].index = q0.correct
-    assert "Answered 1/5 · Correct 1/5" in score.value
+    assert f"Answered 1/{N} · Correct 1/{N}" in score.value
     radios[1].index = (q1.correct + 1) % quiz.NUM_OPTIONS
-    assert "Answered 2/5 · Correct 1/5" in score.value
-    feedback_1 = box.children[2].children[2].value
+    assert f"Answered 2/{N} · Correct 1/{N}" in score.value
+    feedback_1 = rows[1].children[2].value
     assert "Not quite." in feedback_1 and q1.section in feedback_1
     # Changing an answer re-scores it rather than counting it twice.
     radios[1].index = q1.correct
-    assert "Answered 2/5 · Correct 2/5" in score.value
-    assert "Correct." in box.children[2].children[2].value
-    assert box.children[3].children[2].value == ""  # unanswered: no feedback yet
+    assert f"Answered 2/{N} · Correct 2/{N}" in score.value
+    assert "Correct." in rows[1].children[2].value
+    assert rows[2].children[2].value == ""  # unanswered: no feedback yet
+    # A second-tier question counts in the same score.
+    radios[-1].index = quiz.QUESTIONS[-1].correct
+    assert f"Answered 3/{N} · Correct 3/{N}" in score.value
+
+
+@pytest.mark.parametrize("front_end", [quiz.widget, quiz.static])
+def test_each_tier_has_its_heading_above_its_first_question(front_end):
+    box = front_end()
+    headings = tier_headings(box)
+    assert [quiz.TIERS[1] in headings[0], quiz.TIERS[2] in headings[1]] == [True, True]
+    # Headings and question blocks, in order (the live quiz's score line comes first).
+    kinds = "".join(
+        "h" if any("-tier" in k for k in c._dom_classes) else "q" if isinstance(c, w.VBox) else ""
+        for c in box.children
+    )
+    assert kinds == "h" + "q" * len(TIER_1) + "h" + "q" * len(TIER_2)
+    # A reader's own list of one tier gets no headings.
+    assert tier_headings(front_end(TIER_2[:2])) == []
 
 
 def jslinks() -> dict[tuple[int, int], Link]:
@@ -148,7 +213,7 @@ def jslinks() -> dict[tuple[int, int], Link]:
 def test_static_quiz_links_each_choice_to_its_feedback_in_the_browser():
     box = quiz.static()
     links = jslinks()
-    for i, (q, row) in enumerate(zip(quiz.QUESTIONS, box.children, strict=True)):
+    for i, (q, row) in enumerate(zip(quiz.QUESTIONS, question_rows(box), strict=True)):
         _, radio, stack = row.children
         assert isinstance(stack, w.Stack) and stack.selected_index is None
         assert f"reasonlab-quiz-q{i + 1}" in radio._dom_classes

@@ -1,11 +1,15 @@
-"""The chapter's self-check: five questions as data, a live widget and a static (kernel-free) one.
+"""The chapter's self-check: ten questions as data, a live widget and a static (kernel-free) one.
 
-The questions follow the five topics of the source's self-check; the wording, the options and the
-explanations are ours. Each explanation points to the notebook that answers it.
+Two tiers of five. The first asks about the chapter's big ideas (where RLVR's reward comes from,
+STaR's filter as a policy gradient, what answer-time compute costs, what makes a grader hard to
+fool, why distillation is cheap); the second about what the chapter *measured* and why it came out
+that way. Questions are written from the chapter's own notebooks and avoid quoting numbers that a
+retrained base policy would change: they ask about mechanisms and about directions that follow from
+them. Each explanation points to the heading of the notebook that answers it.
 
 Two front ends share the same data:
 
-* :func:`widget` needs a kernel: answering updates a running score ("Answered a/5 · Correct c/5").
+* :func:`widget` needs a kernel: answering updates a running score ("Answered a/10 · Correct c/10").
 * :func:`static` needs none: each question's ``RadioButtons.index`` is ``jslink``-ed to the
   ``selected_index`` of a ``Stack`` holding one feedback panel per option, so the browser shows the
   right feedback in the built page from the stored widget state alone. ``Stack`` needs
@@ -39,6 +43,12 @@ NUM_OPTIONS = 4
 MAX_OPTION_CHARS = 80
 CSS_PREFIX = "reasonlab-quiz"
 
+#: The two tiers, in the order they are asked, with the heading shown above each.
+TIERS: dict[int, str] = {
+    1: "Part 1: the ideas",
+    2: "Part 2: what the chapter measured",
+}
+
 
 @dataclass(frozen=True)
 class Question:
@@ -52,6 +62,7 @@ class Question:
         section: title of the section that answers it (the link text).
         link: notebook that answers it, relative to ``notebooks/`` (``"03_star_to_rlvr.ipynb"``),
             optionally with a ``#heading-anchor``.
+        tier: which part of the quiz it belongs to, a key of :data:`TIERS`.
     """
 
     prompt: str
@@ -60,6 +71,7 @@ class Question:
     explanation: str
     section: str
     link: str
+    tier: int = 1
 
     def __post_init__(self) -> None:
         if len(self.options) != NUM_OPTIONS:
@@ -82,6 +94,10 @@ class Question:
         path = self.link.split("#", 1)[0]
         if not path.endswith((".ipynb", ".md")):
             raise ValueError(f"question {self.prompt!r}: link {self.link!r} is not a .ipynb/.md")
+        if self.tier not in TIERS:
+            raise ValueError(
+                f"question {self.prompt!r}: tier {self.tier} is not one of {list(TIERS)}"
+            )
 
     def href(self, ext: str = ".ipynb", base: str = "") -> str:
         """The link with the file suffix replaced by ``ext`` (``".html"`` for the built site),
@@ -92,98 +108,234 @@ class Question:
 
 
 QUESTIONS: tuple[Question, ...] = (
+    # ------------------------------------------------------------------ tier 1: the ideas
     Question(
-        prompt="What sets RL with verifiable rewards (RLVR) apart from preference-based RLHF?",
+        prompt=(
+            "The chapter trains with the same policy-gradient update RLHF uses. What does RLVR "
+            "change?"
+        ),
         options=(
-            "RLVR needs more human labels: an annotator rates every sampled answer.",
-            "A program checks the answer to give the reward; no reward model is learned.",
-            "RLVR drops the policy gradient and imitates human-written solutions.",
-            "RLVR rewards longer chains of thought, whatever the answer.",
+            "The update itself: a 0/1 reward needs an estimator of its own.",
+            "Where the reward comes from: a program checks the answer; nothing is learned.",
+            "How answers are produced: RLVR copies reference solutions instead of sampling.",
+            "What is paid for: every reasoning step earns reward, not only the answer.",
         ),
         correct=1,
         explanation=(
-            "The optimisation is the same policy-gradient objective as in RLHF; what changes is "
-            "where the reward comes from. In RLVR a checker V(x, y) returns 1 when the final "
-            "answer is verifiably right and 0 otherwise, so there is no learned reward model to "
-            "drift or be gamed, and no annotator in the loop."
+            "The estimator is the REINFORCE gradient in both cases. RLHF scores an answer with a "
+            "reward model fitted to people's comparisons, which the policy can learn to please "
+            "without being right; RLVR asks a checker (an exact comparison, unit tests) and gets a "
+            "verdict that is exact for what it checks, cheap, and available only where answers can "
+            "be checked. Our reward never looks at the thinking, only at the committed answer."
         ),
-        section="RLVR versus preference-based RLHF",
-        link="02_verifiable_rewards.ipynb#rlvr-versus-preference-based-rlhf",
+        section="RLVR versus RLHF, and STaR as REINFORCE",
+        link="01_rlvr_objective.ipynb#rlvr-versus-rlhf-and-star-as-reinforce",
     ),
     Question(
         prompt=(
-            "Which early method approximated a policy gradient by keeping only the reasoning "
-            "traces that reached the right answer and training on them with cross-entropy?"
+            "Sample answers, keep the ones the checker accepts, fine-tune on them with cross- "
+            "entropy. Written as a policy gradient, what is that loop?"
         ),
         options=(
-            "Best-of-N sampling at inference time",
-            "PPO with a learned value critic",
-            "STaR, the Self-Taught Reasoner",
-            "Direct Preference Optimisation (DPO)",
+            "REINFORCE with a learned critic as the baseline",
+            "PPO: the kept answers bound how far the policy moves",
+            "Preference optimisation of kept answers over dropped ones",
+            "REINFORCE with a 0/1 reward and no baseline",
         ),
-        correct=2,
+        correct=3,
         explanation=(
-            "STaR (2022) samples rationales, keeps those whose final answer is correct and "
-            "fine-tunes on them with ordinary cross-entropy. That is a policy-gradient step with a "
-            "0/1 reward and no baseline; TRICE (2023) then added a baseline, and RLVR methods such "
-            "as GRPO sample, score and update in one loop."
+            "The gradient of the log-likelihood of the kept answers is the sum over all sampled "
+            "answers of verdict times the gradient of their log-probability: the dropped ones have "
+            "verdict 0, and nothing is subtracted. That is STaR's filter. It differs from "
+            "on-policy REINFORCE only in sampling from a frozen earlier policy; notebook 03 runs "
+            "the two side by side."
         ),
         section="Filtering plus cross-entropy is REINFORCE",
         link="03_star_to_rlvr.ipynb#filtering-plus-cross-entropy-is-reinforce",
     ),
     Question(
-        prompt="Why did OpenAI o1 and DeepSeek R1 put inference-time scaling in the spotlight?",
+        prompt=(
+            "Answering by a majority vote over k sampled answers raises accuracy. What does it "
+            "cost on every question?"
+        ),
         options=(
-            "Accuracy kept rising with more thinking tokens or samples per question.",
-            "Thinking longer is free: longer chains add no latency or cost.",
-            "It makes training unnecessary: with enough samples a base model needs no RL.",
-            "Their verifiers ran only at inference time, so training used no rewards.",
+            "About k times the tokens; the wait need not grow if the k run side by side",
+            "Nothing per question: the extra compute was paid once, during training",
+            "A checker that knows the right answer, run at answer time",
+            "k times the wait: each sample starts when the previous one ends",
         ),
         correct=0,
         explanation=(
-            "Both reported that spending more compute per question (longer chains of thought, "
-            "several samples combined by a vote) raised accuracy smoothly. The gain is real but "
-            "not free: every extra token costs latency and money, which is the trade-off the "
-            "inference-scaling section measures."
+            "Training is paid once; answer-time compute is paid on every request. Each of the k "
+            "samples is generated in full, so tokens (and money) grow about k-fold, while parallel "
+            "samples decode together and the wait stays near that of one. A vote needs agreement, "
+            "not a checker, which is why it can be deployed where pass@k cannot. Revisions are the "
+            "sequential alternative: they wait, but stop paying once a checker signs off."
         ),
-        section="Inference-time scaling",
-        link="05_inference_scaling.ipynb",
+        section="What it costs, and the cheapest setting that is good enough",
+        link="05_inference_scaling.ipynb#what-it-costs-and-the-cheapest-setting-that-is-good-enough",
     ),
     Question(
-        prompt="Which of these is a verifiable reward signal?",
-        options=(
-            "An annotator's 1-to-7 rating of how helpful the answer sounds",
-            "The score of a reward model trained on pairwise human preferences",
-            "The model's own confidence, e.g. the mean log-probability of its answer",
-            "Unit tests run on the generated program: reward 1 if they all pass",
+        prompt=(
+            "A policy under RL pressure hunts for completions its grader wrongly accepts. Which "
+            "grader of notebook 02 left it none to find?"
         ),
-        correct=3,
+        options=(
+            "Reward 1 if the gold answer appears anywhere in the completion",
+            "Reward 1 if the last number in the completion equals the gold",
+            "Parse the committed final answer and compare its value with the gold",
+            "Reward 1 for <think>...</think> followed by an answer",
+        ),
+        correct=2,
         explanation=(
-            "A verifiable reward is computed by a deterministic check against ground truth: unit "
-            "tests for code, an answer key for maths, an exact rule for logic. Ratings, reward "
-            "models and self-confidence are judgements, which a policy can learn to please "
-            "without being right."
+            "A substring check pays for 'The answer is 123' when the gold is 12, the last-number "
+            "check pays for 'It is either 4 or 5', and a format reward pays for the shape of "
+            "reasoning whatever the answer. The committed-answer verifier made no false accept on "
+            "the labelled corpus, held-out cases included: it gives up some recall (a correct "
+            "answer left unrewarded) before it gives up precision, because a false accept teaches "
+            "the policy something wrong."
         ),
-        section="Verifiable rewards",
-        link="02_verifiable_rewards.ipynb",
+        section="Reward hacking: measuring naive verifiers",
+        link="02_verifiable_rewards.ipynb#reward-hacking-measuring-naive-verifiers",
     ),
     Question(
-        prompt="How do modern reasoning recipes use distillation?",
+        prompt=(
+            "Why can cross-entropy on the tutor's logged successes pass its habits to a student "
+            "more cheaply than RL on the student itself?"
+        ),
         options=(
-            "The small model does RLVR from scratch; the large one only supplies the reward.",
-            "Small students are fine-tuned on a large RL model's verified reasoning traces.",
-            "Distillation deletes the chain of thought so the model answers directly.",
-            "Distillation averages the weights of several RL checkpoints into one model.",
+            "The student is larger than the tutor, so it has room to copy it",
+            "Every token of a logged completion is a target; RL gets one verdict per sample",
+            "Distillation pays a reward for each thinking token the student writes",
+            "The verifier grades every distillation step, so no update is wasted",
         ),
         correct=1,
         explanation=(
-            "RL is expensive and works best on a strong model; its successful trajectories, "
-            "logged with their verifier feedback, become supervised data for smaller students. "
-            "DeepSeek R1's distilled models are the best-known example, and mixing these traces "
-            "with ordinary instruction data spreads the reasoning style further."
+            "Distillation is supervised fine-tuning on completions the verifier already accepted "
+            "during the tutor's RL: no sampling and no verifier in the loop, and the whole "
+            "completion, thinking included, is shown to the student. RL has to find a behaviour "
+            "through its own rare rewarded samples, one bit of feedback per completion. The "
+            "students are smaller than the tutor: that is what makes them cheap to serve."
         ),
-        section="Distillation: compressing the tutor",
-        link="09_distillation.ipynb",
+        section="The loss",
+        link="09_distillation.ipynb#the-loss",
+    ),
+    # ---------------------------------------------------- tier 2: what the chapter measured
+    Question(
+        prompt=(
+            "In notebook 01's bandit, when did the exact-value baseline b(x) = v(x) make the "
+            "gradient noisier than no baseline at all?"
+        ),
+        options=(
+            "With one correct answer that the policy already gives most of its probability",
+            "With several correct answers and a good policy",
+            "Never: a baseline that ignores the sampled answer cannot add variance",
+            "Only at the start, when the policy is right by luck",
+        ),
+        correct=0,
+        explanation=(
+            "Ignoring the sampled answer keeps the estimate unbiased; it says nothing about its "
+            "variance. When the one correct answer is already likely, a success carries an almost "
+            "zero gradient (onehot minus pi is near 0), while under the baseline every rare "
+            "failure gets a full-size push weighted by -v(x): the variance goes up. With several "
+            "correct forms the opposite happens, and the reduction grows with the pass rate, "
+            "because the baseline cancels the random shoves between equally good answers."
+        ),
+        section="How much variance does a baseline remove?",
+        link="01_rlvr_objective.ipynb#how-much-variance-does-a-baseline-remove",
+        tier=2,
+    ),
+    Question(
+        prompt=(
+            "With the group baseline, dropping the groups whose samples all got the same reward "
+            "changed the run very little. Why?"
+        ),
+        options=(
+            "The loop refilled the batch with fresh prompts, so no signal was lost",
+            "Those groups were the hardest prompts, which the policy never learns anyway",
+            "Their advantages were already zero; dropping them only rescales the loss",
+            "The verifier had not graded those groups, so they were never in the loss",
+        ),
+        correct=2,
+        explanation=(
+            "A group in which every sample scored the same gives each of them advantage 0 under a "
+            "group baseline, so it adds nothing to the gradient; removing it changes only the "
+            "count the loss is divided by, and gradient clipping and the optimiser absorb a change "
+            "of scale. Most such groups late in training are prompts every sample solves, not "
+            "unsolvable ones. DAPO's dynamic sampling helps because it refills the batch with "
+            "informative groups, which this loop does not do."
+        ),
+        section="Groups with no signal",
+        link="04_reinforce_grpo.ipynb#groups-with-no-signal",
+        tier=2,
+    ),
+    Question(
+        prompt=("On the same k samples per problem, what does pass@k minus majority@k measure?"),
+        options=(
+            "The share of problems that none of the k samples solved",
+            "The gain from RL training over the base policy",
+            "The extra tokens a vote spends compared with a single sample",
+            "Problems where a right answer was sampled but lost the vote",
+        ),
+        correct=3,
+        explanation=(
+            "pass@k counts a problem when any of the k samples is right, which is what a perfect "
+            "selector (a checker that knows the answer) would return; majority@k is what agreement "
+            "alone returns. A correct vote implies a correct sample, so the difference is the "
+            "share of problems solved somewhere in the samples but not by the vote: the most a "
+            "better selector could add without drawing a single extra sample. The share nobody "
+            "solved is one minus pass@k."
+        ),
+        section="Who picks the answer?",
+        link="05_inference_scaling.ipynb#who-picks-the-answer",
+        tier=2,
+    ),
+    Question(
+        prompt=(
+            "A baseline is the mean reward of all G answers to a prompt, the answer's own reward "
+            "included. What happens to the expected gradient?"
+        ),
+        options=(
+            "Nothing: any mean over the group is a valid baseline",
+            "It is scaled by 1 - 1/G: same direction, a little smaller",
+            "It becomes zero whenever exactly one answer is right",
+            "It is biased towards the answers that failed",
+        ),
+        correct=1,
+        explanation=(
+            "A baseline leaves the expected gradient alone only if it does not depend on the "
+            "sampled answer, and this one contains the answer's own reward with weight 1/G. Sample "
+            "by sample, reward minus the mean of all G equals (1 - 1/G) times reward minus the "
+            "mean of the other G - 1 (the leave-one-out baseline, which is unbiased), so the "
+            "direction is kept and the size shrinks by 1 - 1/G: 7/8 for groups of eight."
+        ),
+        section="The objective",
+        link="01_rlvr_objective.ipynb#the-objective",
+        tier=2,
+    ),
+    Question(
+        prompt=(
+            "The KL penalty adds the k3 estimate per sample to the loss. Differentiated with the "
+            "samples held fixed, which gradient does that term give?"
+        ),
+        options=(
+            "That of KL(base || policy), the reverse of the direction its value estimates",
+            "That of KL(policy || base), the direction its value estimates",
+            "Zero on average: k3 only reports how far the policy moved",
+            "That of the policy's entropy, which it raises",
+        ),
+        correct=0,
+        explanation=(
+            "As a number, the mean of k3 over samples from the policy estimates KL(policy || "
+            "base), the figure the kl curves report. As a term of the loss its gradient is that of "
+            "the other direction, KL(base || policy), which punishes most the answers the base "
+            "gives and the policy has stopped giving. Both are zero only when the policy equals "
+            "the base, so either keeps it near. A zero gradient on average is what k1 gives in the "
+            "loss."
+        ),
+        section="A KL penalty to the base policy",
+        link="04_reinforce_grpo.ipynb#a-kl-penalty-to-the-base-policy",
+        tier=2,
     ),
 )
 
@@ -214,7 +366,7 @@ def grade(
 
 
 def score_text(answered: int, correct: int, total: int = len(QUESTIONS)) -> str:
-    """The running score line, e.g. ``"Answered 2/5 · Correct 1/5"``."""
+    """The running score line, e.g. ``"Answered 2/10 · Correct 1/10"``."""
     return f"Answered {answered}/{total} · Correct {correct}/{total}"
 
 
@@ -270,6 +422,29 @@ def _prompt_html(number: int, question: Question) -> str:
     return f"<b>{number}. {html.escape(question.prompt)}</b>"
 
 
+def _tier_heading(tier: int):
+    """The heading shown above the first question of a tier."""
+    import ipywidgets as w
+
+    heading = w.HTML(value=f"<h4 style='margin: 0.8em 0 0.2em 0'>{html.escape(TIERS[tier])}</h4>")
+    heading.add_class(f"{CSS_PREFIX}-tier{tier}")
+    return heading
+
+
+def _with_tier_headings(rows: Sequence, questions: Sequence[Question]) -> list:
+    """The question rows with a tier heading before the first question of each tier (none when
+    every question is of one tier, as in a reader's own list)."""
+    if len({q.tier for q in questions}) < 2:
+        return list(rows)
+    out, seen = [], set()
+    for row, q in zip(rows, questions, strict=True):
+        if q.tier not in seen:
+            seen.add(q.tier)
+            out.append(_tier_heading(q.tier))
+        out.append(row)
+    return out
+
+
 def _radio(i: int, question: Question):
     import ipywidgets as w
 
@@ -297,7 +472,8 @@ def widget(
             notebooks' Colab address in Colab, relative links elsewhere).
 
     Returns:
-        An ``ipywidgets.VBox``; the score line is its first child.
+        An ``ipywidgets.VBox``: the score line, then for each tier its heading and its
+        questions (one ``VBox`` of prompt, radio buttons and feedback each).
     """
     import ipywidgets as w
 
@@ -321,7 +497,7 @@ def widget(
         w.VBox([w.HTML(value=_prompt_html(i + 1, q)), r, fb])
         for i, (q, r, fb) in enumerate(zip(questions, radios, feedbacks, strict=True))
     ]
-    return w.VBox([score, *rows])
+    return w.VBox([score, *_with_tier_headings(rows, questions)])
 
 
 def static(questions: Sequence[Question] = QUESTIONS, link_ext: str = ".html"):
@@ -336,8 +512,8 @@ def static(questions: Sequence[Question] = QUESTIONS, link_ext: str = ".html"):
         link_ext: suffix of the section links (``".html"`` for the built site).
 
     Returns:
-        An ``ipywidgets.VBox`` of one block per question; on ipywidgets 7 (no ``Stack``), one
-        printed line saying so and the live :func:`widget`.
+        An ``ipywidgets.VBox`` of tier headings and one block per question; on ipywidgets 7
+        (no ``Stack``), one printed line saying so and the live :func:`widget`.
     """
     return kernel_free(lambda: _static(questions, link_ext), lambda: widget(questions), "quiz")
 
@@ -355,7 +531,7 @@ def _static(questions: Sequence[Question], link_ext: str):
         stack.add_class(f"{CSS_PREFIX}-fb{i + 1}")
         w.jslink((radio, "index"), (stack, "selected_index"))
         rows.append(w.VBox([w.HTML(value=_prompt_html(i + 1, q)), radio, stack]))
-    return w.VBox(rows)
+    return w.VBox(_with_tier_headings(rows, questions))
 
 
 def show(questions: Sequence[Question] = QUESTIONS):

@@ -12,7 +12,9 @@ read-out), each declaring the controls it depends on, so the number of frames is
 the sizes of those controls only, not of all of them. That keeps a page light.
 
 Every frame is wrapped in an element carrying ``data-frame="name=value|..."`` (its key), which is
-how the browser tests check that the visible frame is the one precomputed for the controls.
+how the browser tests check that the visible frame is the one precomputed for the controls. Its
+image's alt text says the same in words, with the controls' labels (``frame_alt``), so a reader
+who cannot see the figure learns which setting it belongs to.
 """
 
 from __future__ import annotations
@@ -148,6 +150,25 @@ def frame_key(params: dict[str, Any], names: Sequence[str]) -> str:
     return "|".join(f"{n}={params[n]}" for n in names)
 
 
+def frame_alt(
+    controls: Sequence[Control], params: dict[str, Any], names: Sequence[str], what: str = "Figure"
+) -> str:
+    """The alt text of one frame: what it is and the control values it was drawn for, e.g.
+    ``"Figure for domain: math, RL passes (steps): 24"`` (labels as the controls show them)."""
+    by_name = {c.name: c for c in controls}
+    parts = []
+    for name in names:
+        c = by_name[name]
+        value = params[name]
+        shown = c.shown[c.values.index(value)] if value in c.values else str(value)
+        parts.append(f"{c.description}: {shown}")
+    return f"{what} for {', '.join(parts)}" if parts else what
+
+
+def _is_overlay(fig: Any) -> bool:
+    return fig.patch.get_alpha() == 0
+
+
 def figure_png(fig: Any, dpi: int = FRAME_DPI, *, small: bool = True) -> bytes:
     """A matplotlib figure as a PNG: a palette image, or RGBA if it is transparent.
 
@@ -172,7 +193,7 @@ def figure_png(fig: Any, dpi: int = FRAME_DPI, *, small: bool = True) -> bytes:
     if not small:
         img.save(out, format="PNG", compress_level=1)
         return out.getvalue()
-    if fig.patch.get_alpha() == 0:
+    if _is_overlay(fig):
         out_img = img.copy()  # transparent overlay: mostly empty, compresses to little
     else:
         # Palette quantisation: line plots have few colours, so this is near-lossless and ~3x
@@ -184,15 +205,30 @@ def figure_png(fig: Any, dpi: int = FRAME_DPI, *, small: bool = True) -> bytes:
     return out.getvalue()
 
 
-def to_html(output: Any, key: str = "", dpi: int = FRAME_DPI, *, small: bool = True) -> str:
-    """A rendered frame (Figure or HTML string) as HTML tagged with its ``data-frame`` key."""
+def to_html(
+    output: Any,
+    key: str = "",
+    dpi: int = FRAME_DPI,
+    *,
+    small: bool = True,
+    alt: str | Callable[[str], str] | None = None,
+) -> str:
+    """A rendered frame (Figure or HTML string) as HTML tagged with its ``data-frame`` key.
+
+    Args:
+        alt: the image's alt text, or a function of what the image is (``"Figure"``, or
+            ``"Marker"`` for a transparent overlay) giving it; default the key.
+    """
     attr = html.escape(key, quote=True)
     if isinstance(output, str):
         return f'<div class="rl-lab-frame" data-frame="{attr}">{output}</div>'
+    if callable(alt):
+        alt = alt("Marker" if _is_overlay(output) else "Figure")
+    text = html.escape(alt if alt is not None else key, quote=True)
     png = base64.b64encode(figure_png(output, dpi, small=small)).decode("ascii")
     return (
         f'<div class="rl-lab-frame" data-frame="{attr}">'
-        f'<img src="data:image/png;base64,{png}" alt="{attr}" style="max-width:100%"></div>'
+        f'<img src="data:image/png;base64,{png}" alt="{text}" style="max-width:100%"></div>'
     )
 
 
@@ -246,8 +282,13 @@ def build_static(
     def nest(panel: Panel, level: int, fixed: dict[str, Any]) -> Any:
         if level == len(panel.depends_on):
             params = {c.name: c.default for c in controls} | fixed
+            names = panel.depends_on
             return w.HTML(
-                to_html(panel.render(params), frame_key(params, panel.depends_on)),
+                to_html(
+                    panel.render(params),
+                    frame_key(params, names),
+                    alt=lambda what: frame_alt(controls, params, names, what),
+                ),
                 layout=frame_layout,
             )
         control = by_name[panel.depends_on[level]]
@@ -325,7 +366,12 @@ class LiveView:
         params = self.defaults | params
         key = (id(panel), frame_key(params, panel.depends_on))
         if key not in self._frames:
-            self._frames[key] = to_html(panel.render(params), key[1])
+            names = panel.depends_on
+            self._frames[key] = to_html(
+                panel.render(params),
+                key[1],
+                alt=lambda what: frame_alt(self.controls, params, names, what),
+            )
         return self._frames[key]
 
     def __call__(self, params: dict[str, Any]) -> str:
