@@ -46,3 +46,28 @@ def test_html_escapes_and_captions():
 def test_bad_columns():
     with pytest.raises(ValueError, match="at least one column"):
         tables.show(ROWS, [])
+
+
+def test_column_formats():
+    rows = [
+        {
+            "arm": "a",
+            "gain": 0.04712,
+            "var": 0.00858,
+            "n": 12345,
+            "ci": {"mean": 0.1, "lo": -0.02, "hi": 0.2},
+        },
+        {"arm": "b", "gain": -0.5, "var": None, "n": 7, "ci": stats.mean_ci([1.0, 1.0])},
+    ]
+    formats = {"gain": "+.3f", "var": ".2e", "n": "d", "ci": "+.2f"}
+    lines = tables.text(rows, ["arm", "gain", "var", "n", "ci"], formats=formats).splitlines()
+    assert lines[1].split() == ["a", "+0.047", "8.58e-03", "12345", "+0.10", "[-0.02,", "+0.20]"]
+    assert lines[2].split() == ["b", "-0.500", "-", "7", "+1.00", "[+1.00,", "+1.00]"]
+    # without a spec the defaults hold, and a {"mean", "lo", "hi"} dict is an interval too
+    assert tables.cell({"mean": 0.5, "lo": 0.4, "hi": 0.6}) == "0.500 [0.400, 0.600]"
+    assert tables.cell(0.5, spec="+.1f") == "+0.5"
+    html = tables.show(rows, ["arm", "gain"], formats={"gain": "+.3f"})._repr_html_()
+    assert "+0.047" in html and "-0.500" in html
+    assert "+0.047" in tables.markdown(rows, ["gain"], formats={"gain": "+.3f"})
+    with pytest.raises(ValueError, match="not shown"):
+        tables.show(rows, ["arm"], formats={"gian": "+.3f"})

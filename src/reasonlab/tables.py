@@ -8,8 +8,9 @@ A notebook cell that shows results should say *which* results, not how to lay th
 ``_repr_html_`` (a compact table that wraps its headers and fits the page's text column),
 a plain console prints its ``__repr__`` (the same fixed-width text :func:`text` gives). Cells
 format themselves: floats to ``digits`` decimals, integers with thousands separators, a
-:class:`reasonlab.stats.Interval` or a ``{"mean", "ci95"}`` dict as ``mean [lo, hi]``, ``None``
-as a dash.
+:class:`reasonlab.stats.Interval`, a ``{"mean", "ci95"}`` or a ``{"mean", "lo", "hi"}`` dict as
+``mean [lo, hi]``, ``None`` as a dash; a column's own format spec (``formats=``) overrides
+``digits``.
 """
 
 from __future__ import annotations
@@ -31,28 +32,43 @@ _TH = "border-bottom:1px solid #888;padding:2px 8px;text-align:right;vertical-al
 _TD = "padding:2px 8px;text-align:right;white-space:nowrap"
 
 
-def cell(value: Any, digits: int = 3) -> str:
-    """One cell's text."""
+def cell(value: Any, digits: int = 3, spec: str | None = None) -> str:
+    """One cell's text; ``spec`` (a format spec such as ``"+.3f"`` or ``".2e"``) overrides
+    ``digits`` for every number of the cell."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return str(value)
+    num = (lambda x: format(x, spec)) if spec else (lambda x: f"{x:.{digits}f}")
     if isinstance(value, Interval):
-        return value.text(digits)
-    if isinstance(value, Mapping) and "mean" in value and "ci95" in value:
-        lo, hi = value["ci95"]
-        return f"{value['mean']:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+        return (
+            value.text(digits)
+            if not spec
+            else f"{num(value.mean)} [{num(value.lo)}, {num(value.hi)}]"
+        )
+    if isinstance(value, Mapping) and "mean" in value and ("ci95" in value or "lo" in value):
+        lo, hi = value["ci95"] if "ci95" in value else (value["lo"], value["hi"])
+        return f"{num(value['mean'])} [{num(lo)}, {num(hi)}]"
     if isinstance(value, int):
-        return f"{value:,}"
+        return format(value, spec) if spec else f"{value:,}"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.{digits}f}"
+        return "nan" if math.isnan(value) else num(value)
     return str(value)
 
 
-def _body(rows: Sequence[Mapping], columns: Sequence[str], digits: int) -> list[list[str]]:
+def _body(
+    rows: Sequence[Mapping],
+    columns: Sequence[str],
+    digits: int,
+    formats: Mapping[str, str] | None = None,
+) -> list[list[str]]:
     if not columns:
         raise ValueError("a table needs at least one column")
-    return [[cell(r.get(c), digits) for c in columns] for r in rows]
+    unknown = sorted(set(formats or {}) - set(columns))
+    if unknown:
+        raise ValueError(f"formats for columns not shown: {unknown}")
+    specs = [(formats or {}).get(c) for c in columns]
+    return [[cell(r.get(c), digits, f) for c, f in zip(columns, specs, strict=True)] for r in rows]
 
 
 def text(
@@ -61,10 +77,11 @@ def text(
     *,
     digits: int = 3,
     headers: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> str:
     """A fixed-width text table, columns right-aligned (for consoles and logs)."""
     names = [(headers or {}).get(c, c) for c in columns]
-    body = _body(rows, columns, digits)
+    body = _body(rows, columns, digits, formats)
     widths = [
         max(len(n), *(len(b[j]) for b in body)) if body else len(n) for j, n in enumerate(names)
     ]
@@ -79,11 +96,12 @@ def markdown(
     *,
     digits: int = 3,
     headers: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> str:
     """A Markdown (pipe) table, for READMEs and reports."""
     names = [(headers or {}).get(c, c) for c in columns]
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(b) + " |" for b in _body(rows, columns, digits)]
+    lines += ["| " + " | ".join(b) + " |" for b in _body(rows, columns, digits, formats)]
     return "\n".join(lines)
 
 
@@ -98,19 +116,27 @@ class Table:
         digits: int = 3,
         headers: Mapping[str, str] | None = None,
         caption: str | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> None:
         self.rows = [dict(r) for r in rows]
         self.columns = list(columns)
         self.digits = digits
         self.headers = dict(headers or {})
         self.caption = caption
-        _body(self.rows, self.columns, digits)  # fail early on a bad column list
+        self.formats = dict(formats or {})
+        _body(self.rows, self.columns, digits, self.formats)  # fail early on bad columns
 
     def _names(self) -> list[str]:
         return [self.headers.get(c, c) for c in self.columns]
 
     def __repr__(self) -> str:
-        out = text(self.rows, self.columns, digits=self.digits, headers=self.headers)
+        out = text(
+            self.rows,
+            self.columns,
+            digits=self.digits,
+            headers=self.headers,
+            formats=self.formats,
+        )
         return f"{self.caption}\n{out}" if self.caption else out
 
     def _repr_html_(self) -> str:
@@ -120,7 +146,7 @@ class Table:
         )
         body = "".join(
             "<tr>" + "".join(f'<td style="{_TD}">{esc(v)}</td>' for v in row) + "</tr>"
-            for row in _body(self.rows, self.columns, self.digits)
+            for row in _body(self.rows, self.columns, self.digits, self.formats)
         )
         cap = (
             f'<caption style="caption-side:top;text-align:left;font-weight:600">'
@@ -141,6 +167,12 @@ def show(
     digits: int = 3,
     headers: Mapping[str, str] | None = None,
     caption: str | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> Table:
-    """The table to display as a cell's last expression (HTML in notebooks, text elsewhere)."""
-    return Table(rows, columns, digits=digits, headers=headers, caption=caption)
+    """The table to display as a cell's last expression (HTML in notebooks, text elsewhere).
+
+    ``formats`` maps a column to a format spec for its numbers (``{"gain": "+.3f"}`` for signed
+    differences, ``{"variance": ".2e"}``), in place of ``digits``; it applies to both ends of an
+    interval too.
+    """
+    return Table(rows, columns, digits=digits, headers=headers, caption=caption, formats=formats)
