@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 MAX_ANSWER_CHARS = 2000  # a longer "final answer" is a ramble, not an answer
 MAX_DIGITS = 20_000  # exact integers up to this many digits; longer ones are refused
@@ -132,6 +133,7 @@ def unit_key(words: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=8192)
 def normalize(answer: str) -> Normalized:
     """Normalise a raw final answer (see the module docstring for every rule)."""
     s = answer.strip()

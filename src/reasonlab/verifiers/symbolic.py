@@ -37,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -493,7 +494,33 @@ def _structure(s: str) -> tuple[dict | None, str | None]:
         return None, f"refused: {type(err).__name__}"
 
 
+VERDICT_CACHE_SIZE = 8192
+_VERDICTS: OrderedDict[tuple, tuple[bool, str]] = OrderedDict()
+_VERDICTS_LOCK = threading.Lock()
+
+
 def symbolic_equal(
+    gold: str, pred: str, timeout: float, *, latex: tuple[str, str] | None = None
+) -> tuple[bool | None, str, float]:
+    """:func:`_symbolic_equal`, with its decided verdicts kept (least recently used out first):
+    the samples of one prompt share a gold answer and often repeat a wrong one, and a verdict
+    the worker found once costs nothing the next time (a timeout is not kept)."""
+    key = (gold, pred, latex)
+    with _VERDICTS_LOCK:
+        hit = _VERDICTS.get(key)
+        if hit is not None:
+            _VERDICTS.move_to_end(key)
+            return hit[0], hit[1] + " (cached)", 0.0
+    ok, why, startup = _symbolic_equal(gold, pred, timeout, latex=latex)
+    if ok is not None:
+        with _VERDICTS_LOCK:
+            _VERDICTS[key] = (ok, why)
+            if len(_VERDICTS) > VERDICT_CACHE_SIZE:
+                _VERDICTS.popitem(last=False)
+    return ok, why, startup
+
+
+def _symbolic_equal(
     gold: str, pred: str, timeout: float, *, latex: tuple[str, str] | None = None
 ) -> tuple[bool | None, str, float]:
     """Are two normalised answers equal?
