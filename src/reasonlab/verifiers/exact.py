@@ -462,6 +462,8 @@ def _value(s: str, depth: int = 0) -> tuple:
                 raise Refused("too many items")
             if s[0] == "(" and s[-1] == ")":
                 return ("tuple", parsed)
+            if s[0] == "[" and s[-1] == "]" and len(parsed) > 2:
+                return ("bracket list", parsed)  # "[1, 2, 3]": ordered or not, we cannot tell
             if len(parsed) != 2:
                 raise Refused("an interval has two ends")
             return ("interval", s[0] + s[-1], parsed)
@@ -601,11 +603,13 @@ def exact_equal(gold: str, pred: str) -> tuple[bool | None, str]:
         return (None, "ratio not in the same terms") if same else (False, "different ratio")
     if a[0] == "union":
         return None, "unions are equal as sets, not only piece by piece"
+    if a[0] == "bracket list" and sorted(a[1], key=repr) == sorted(b[1], key=repr):
+        return None, "the same items in another order (a list or a set?)"
     if "." in gold or "." in pred:
         if a[0] in ("num", "tuple", "interval") and _far_apart(a, b):
             return False, f"different {a[0]} (beyond any rounding)"
         return None, "different, but decimals may be rounded"
-    if a[0] in ("set", "tuple"):
+    if a[0] in ("set", "tuple", "bracket list"):
         # A different item is a real difference only when every item is a plain value (not a
         # nested structure, which the slow path compares up to its own conventions).
         if any(x[0] not in ("num", "text", "letter") for x in a[1] + b[1]):

@@ -158,6 +158,8 @@ def normalize(answer: str) -> Normalized:
         s, n = _PERCENT.subn("", s)
         percent = n > 0
     s = s.strip().rstrip(".").strip()
+    if s.endswith("\\") and not s.endswith("\\\\"):
+        s = s[:-1].strip()  # "185\\": a stray backslash at the end
     unit = None
     m = _NUM_THEN_WORDS.match(s)
     if m and parse_number(s) is None and parse_number(m.group(1)) is not None:
