@@ -37,7 +37,7 @@ MAX_BITS = 8_000  # of any integer built here
 MAX_ITEMS = 40
 MAX_CHARS = 600
 MAX_FACTORIAL = 200
-MAX_SQUAREFREE = 10**12  # radicands are factored by trial division up to 10**6
+MAX_SQUAREFREE = 10**8  # radicands are factored by trial division (10**4 steps at most)
 
 
 class Refused(Exception):  # noqa: N818 - internal control flow, never escapes this module
@@ -255,6 +255,8 @@ class _Parser:
             elif self._starts_factor():
                 if tok[0] == "num" and self.t[self.i - 1][0] in ("num", "var"):
                     raise Refused("a number after a number or a letter")  # "3 4", "x2"
+                if tok[1] == "\\frac" and self.t[self.i - 1][0] == "num":
+                    raise Refused("a mixed number or a product?")  # "2\\frac{1}{2}" is 2.5
                 out = _mul(out, self.power())
             else:
                 return out
