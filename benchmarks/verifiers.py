@@ -20,6 +20,13 @@
    pool of 2 threads (the work is in subprocesses), and ``verify_code_batch`` (one sandbox per
    batch), alone and with a pool of 2.
 
+``--json``: for the corpus and every peer table (the nine tables from other projects' grader
+tests too), each verifier in a process of its own, warm (start-up reported apart), one pass:
+agreement with the labels (all rows; and the first two tables' test rows), false accepts and
+false rejects, and checks per second of CPU time (this process, the sympy worker and any worker
+it replaced: the work done, whatever else a shared machine runs) and of wall time; plus a
+second pass over the corpus, which the caches serve.
+
 math-verify gets the gold as ``$answer$`` (its documented way to mark a LaTeX gold answer; for a
 GSM8K reference solution, the text after ``####``); completions go in unchanged.
 """
