@@ -133,9 +133,20 @@ def unit_key(words: str) -> str:
     return " ".join(out)
 
 
-@lru_cache(maxsize=8192)
 def normalize(answer: str) -> Normalized:
-    """Normalise a raw final answer (see the module docstring for every rule)."""
+    """Normalise a raw final answer (see the module docstring for every rule); answers up to
+    ``MAX_ANSWER_CHARS`` long are cached (the samples of a prompt repeat them)."""
+    if len(answer) <= MAX_ANSWER_CHARS:
+        return _normalize_cached(answer)
+    return _normalize(answer)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_cached(answer: str) -> Normalized:
+    return _normalize(answer)
+
+
+def _normalize(answer: str) -> Normalized:
     s = answer.strip()
     if not s.isascii():
         s = _SUPER_RUN.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", s)
