@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/verifiers.py            # everything (about a minute)
     .venv/bin/python benchmarks/verifiers.py --quick    # fewer repetitions
+    .venv/bin/python benchmarks/verifiers.py --json     # per-table agreement and checks/s
 
 1. Precision/recall of ``verify_math``, HuggingFace ``math-verify`` (pin: math-verify==0.9.0) and
    two naive verifiers on the labelled corpus (``reasonlab.verifiers.corpus``): the cases written
@@ -18,6 +19,13 @@
 4. Programs per second through the code judge: one sandbox per program, sequentially and with a
    pool of 2 threads (the work is in subprocesses), and ``verify_code_batch`` (one sandbox per
    batch), alone and with a pool of 2.
+
+``--json``: for the corpus and every peer table (the nine tables from other projects' grader
+tests too), each verifier in a process of its own, warm (start-up reported apart), one pass:
+agreement with the labels (all rows; and the first two tables' test rows), false accepts and
+false rejects, and checks per second of CPU time (this process, the sympy worker and any worker
+it replaced: the work done, whatever else a shared machine runs) and of wall time; plus a
+second pass over the corpus, which the caches serve.
 
 math-verify gets the gold as ``$answer$`` (its documented way to mark a LaTeX gold answer; for a
 GSM8K reference solution, the text after ``####``); completions go in unchanged.
@@ -86,14 +94,116 @@ def ours(completion: str, gold: str) -> bool:
     return verify_math(completion, gold).reward == 1.0
 
 
+_DATA = Path(__file__).parents[1] / "tests" / "data"
 PEER_TABLES = {
-    "Math-Verify": Path(__file__).parents[1] / "tests" / "data" / "peer_math_verify.jsonl",
-    "lighteval": Path(__file__).parents[1] / "tests" / "data" / "peer_lighteval.jsonl",
+    "Math-Verify": _DATA / "peer_math_verify.jsonl",
+    "lighteval": _DATA / "peer_lighteval.jsonl",
+    **{
+        p.stem.removeprefix("peer_"): p
+        for p in sorted(_DATA.glob("peer_*.jsonl"))
+        if p.name not in ("peer_math_verify.jsonl", "peer_lighteval.jsonl")
+    },
 }
 
 
 def peer_rows(name: str) -> list[dict]:
+    if name == "corpus":
+        return [
+            {"gold": c.gold, "prediction": c.completion, "expected": c.equal}
+            for c in ALL_CASES + HELD_OUT
+        ]
     return [json.loads(line) for line in PEER_TABLES[name].read_text().splitlines()]
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process, of its children already reaped, and of its live children (the
+    sympy worker and its spare), read from /proc: the work done, whatever else the machine runs."""
+    import os
+    import resource
+
+    total = time.process_time()
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total += reaped.ru_utime + reaped.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()
+    except OSError:
+        children = []
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def time_tables(which: str, only: str) -> None:
+    """Child process of :func:`json_report`: one pass over one table, warm (imports and the sympy
+    worker started first, and that cost reported on its own), caches empty (each table in a
+    process of its own: the peer tables share rows); for the corpus also a second pass, which
+    the caches serve (an RL batch repeats gold answers and wrong answers); prints JSON."""
+    t0, c0 = time.perf_counter(), _cpu_seconds()
+    logging.disable(logging.WARNING)
+    fn = ours if which == "ours" else math_verify_fn()
+    fn("\\boxed{\\sin^2 x + \\cos^2 x}", "1")  # starts our sympy worker
+    fn("\\boxed{\\frac{1}{2}}", "0.5")
+    out = {"startup_wall": time.perf_counter() - t0 + (_STARTED if which == "ours" else 0.0),
+           "startup_cpu": _cpu_seconds() - c0, "tables": {}}  # fmt: skip
+    for name in [only, "corpus (second pass)"] if only == "corpus" else [only]:
+        rows = peer_rows(name.split()[0])
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        verdicts = [bool(fn(r["prediction"], r["gold"])) for r in rows]
+        out["tables"][name] = {
+            "verdicts": verdicts,
+            "wall": time.perf_counter() - t0,
+            "cpu": _cpu_seconds() - c0,
+        }
+    print(json.dumps(out))
+
+
+def json_report() -> None:
+    """Agreement, false accepts and checks/s (CPU and wall) per table for both verifiers."""
+    report: dict = {"cpu_count": __import__("os").cpu_count(), "tables": {}}
+    runs: dict = {"ours": {"tables": {}}, "math-verify": {"tables": {}}}
+    for which in ("ours", "math-verify"):
+        for table in ["corpus", *PEER_TABLES]:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--time-tables", which, "--table", table],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            run = json.loads(proc.stdout.strip().splitlines()[-1])
+            runs[which]["tables"].update(run["tables"])
+            report[f"{which}_startup"] = {
+                "wall_s": round(run["startup_wall"], 3),
+                "cpu_s": round(run["startup_cpu"], 3),
+            }
+    for name in runs["ours"]["tables"]:
+        rows = peer_rows(name.split()[0])
+        entry: dict = {"rows": len(rows)}
+        for which, run in runs.items():
+            t = run["tables"][name]
+            v = t["verdicts"]
+            fa = sum(a and not r["expected"] for a, r in zip(v, rows, strict=True))
+            fr = sum(r["expected"] and not a for a, r in zip(v, rows, strict=True))
+            test = [
+                a == r["expected"]
+                for a, r in zip(v, rows, strict=True)
+                if not (r.get("config_dependent") or r.get("disputed"))
+            ]
+            entry[which] = {
+                "agree": len(rows) - fa - fr,
+                "agree_test_rows": f"{sum(test)}/{len(test)}",
+                "false_accepts": fa,
+                "false_rejects": fr,
+                "checks_per_cpu_s": round(len(rows) / max(t["cpu"], 1e-9), 1),
+                "checks_per_wall_s": round(len(rows) / max(t["wall"], 1e-9), 1),
+            }
+        entry["speedup_cpu"] = round(
+            entry["ours"]["checks_per_cpu_s"] / entry["math-verify"]["checks_per_cpu_s"], 2
+        )
+        report["tables"][name] = entry
+    print(json.dumps(report, indent=1))
 
 
 def peer_score(verdicts: list[bool], rows: list[dict]) -> str:
@@ -179,10 +289,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--peer-only", action="store_true", help="only the peer-table section")
+    parser.add_argument("--json", action="store_true", help="per-table agreement and speed, JSON")
     parser.add_argument("--time-mixed", choices=["ours", "math-verify"], help=argparse.SUPPRESS)
+    parser.add_argument("--time-tables", choices=["ours", "math-verify"], help=argparse.SUPPRESS)
+    parser.add_argument("--table", default="corpus", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.time_mixed:
         time_mixed(args.time_mixed)
+        return
+    if args.time_tables:
+        time_tables(args.time_tables, args.table)
+        return
+    if args.json:
+        json_report()
         return
     if args.peer_only:
         peer_section()

@@ -20,7 +20,9 @@ Rules, in order (each documented because a grader's rules *are* its reward funct
      34"), the answer is what follows its last " is ", or else its only number.
 4. Otherwise, when the whole answer region is one short mathematical expression (no prose word
    outside LaTeX, and written with LaTeX, ``$``, ``^`` or a single number: ``\\frac{10}{9}``,
-   ``$\\frac13$``, ``x^2+2x+1``), that expression is the answer.
+   ``$\\frac13$``, ``x^2+2x+1``), that expression is the answer; so is a short plain answer
+   that :mod:`.exact` reads as a structure, an expression in a variable or one word
+   (``(2, 4)``, ``x+1``, ``odd``), but not a sum of numbers (``6+7`` restates a question).
 5. Otherwise, if ``last_number_fallback`` is on, one number from the last sentence
    (``FALLBACK_WINDOW`` characters at most; sign-offs such as "I hope it is correct" and chat
    tokens such as ``<|im_start|>`` are skipped), and only when
@@ -44,9 +46,13 @@ from __future__ import annotations
 
 import re
 
+from .exact import canonical
+from .normalize import normalize
+
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 FALLBACK_WINDOW = 2000  # characters at the end of the answer region the fallback looks at
 WHOLE_ANSWER_CHARS = 200  # rule 4: a longer region is a solution, not a bare answer
+BARE_ANSWER_CHARS = 60  # rule 4 without LaTeX: "(2, 4)", "x + 1", "odd"
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _HASHES = re.compile(r"####[ \t]*([^\n]*)")
 _ANSWER_IS = re.compile(
@@ -84,6 +90,7 @@ _BOX_GAP_STOP = re.compile(
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _IS_MATH_SPAN = re.compile(r"(?:\bis|\bare|=)\s*\$([^$]{1,100})\$\s*[.!]?\s*$")
 _LATEX_CMD = re.compile(r"\\[A-Za-z]+")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}")
 _TEXT_ARG = re.compile(r"\\(?:text|textbf|textrm|textnormal|mathrm|mbox|operatorname)\s*\{[^{}]*\}")
 
 
@@ -258,10 +265,27 @@ def _whole_answer(region: str) -> tuple[str, str] | None:
             if "$" not in body:
                 return "whole answer", body.strip()
     if not any(c in text for c in "\\$^{_") and not _NUMBER.fullmatch(text):
-        return None  # plain text such as "6+7" or a sentence: left to the fallback
-    if "?" in text or _WORD.search(_TEXT_ARG.sub("", _LATEX_CMD.sub("", text))):
+        return _bare_structure(text)  # "(2, 4)", "x+1", "odd"; "6+7" is left to the fallback
+    bare = _LATEX_CMD.sub("", _TEXT_ARG.sub("", _ENVIRONMENT.sub("", text)))
+    if "?" in text or _WORD.search(bare):
         return None  # prose around the maths
     return "whole answer", text.rstrip(".").strip()
+
+
+def _bare_structure(text: str) -> tuple[str, str] | None:
+    """Rule 4, plain text: a short answer the exact reader reads as a tuple, interval, set,
+    matrix, equation, bound, an expression in a variable or one word (not a sum of numbers such
+    as ``6+7``, which restates a question, and not a phrase such as "nothing here")."""
+    if len(text) > BARE_ANSWER_CHARS or "\n" in text or "?" in text or text.endswith("."):
+        return None
+    value = canonical(normalize(text).text)
+    if value is None or (value[0] == "text" and len(value[1].split()) > 1):
+        return None
+    if value[0] == "num" and not any(powers for (_, _, powers), _ in value[1]):
+        return None  # a constant: a lone number is rule 4 already, "6+7" is not an answer
+    if value[0] == "set" and not text.startswith(("{", "\\{")):
+        return None  # "1, 2, 3, 4": a bare list is not a commitment (rule 5 says so too)
+    return "whole answer", text
 
 
 def _stands_alone(text: str, m: re.Match[str]) -> bool:

@@ -2,9 +2,12 @@
 
 Pipeline: extract the final answer (:mod:`.extraction`), normalise both sides (:mod:`.normalize`),
 compare plain numbers exactly in-process (the fast path, tens of thousands of checks a second),
-and only otherwise ask sympy, in a killable worker behind a hard time bound (:mod:`.symbolic`);
-that worker also asks math-verify's LaTeX parser and grader when our own parser refuses an answer
-or finds it different, so matrices, relations, ``\\pm``, unions and text answers are compared too.
+then the common exact shapes (surds, ``\\pi``, polynomials, tuples, sets, intervals, equations,
+bounds, matrices, words: :mod:`.exact`) in-process too, and only when neither can decide both
+"equal" and "different" safely ask sympy, in a killable worker behind a hard time bound
+(:mod:`.symbolic`); that worker also asks math-verify's LaTeX parser and grader when our own
+parser refuses an answer or finds it different, so matrices, relations, ``\\pm``, unions and
+text answers are compared too.
 
 Numbers: exact, with one allowance: a decimal written with at least ``LONG_DECIMAL_DIGITS``
 digits after the point equals a fraction it rounds or truncates (``0.0833333`` is ``1/12``;
@@ -18,6 +21,7 @@ import time
 from fractions import Fraction
 from functools import lru_cache
 
+from .exact import exact_equal
 from .extraction import extract_answer_traced
 from .normalize import MAX_ANSWER_CHARS, Normalized, normalize, parse_number, strip_assignment
 from .result import VerifierResult
@@ -174,6 +178,13 @@ def verify_math(
             float(ok), "correct" if ok else "wrong answer", pred,
             **meta, path="fast", compare="exact number",
         )  # fmt: skip
+    if not (g_norm.percent or p_norm.percent):
+        ok, why = exact_equal(g_norm.text, p_norm.text)
+        if ok is not None:
+            return _result(
+                float(ok), "correct" if ok else "wrong answer", pred,
+                **meta, path="fast", compare=why,
+            )  # fmt: skip
     latex = (_latex_gold(gold, gold_text, gold_how), pred)
     ok, why, startup = symbolic_equal(g_norm.text, p_norm.text, timeout, latex=latex)
     meta.update(path="sympy", compare=why, seconds=round(time.perf_counter() - t0, 4))

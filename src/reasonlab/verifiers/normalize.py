@@ -4,11 +4,13 @@ Rules (each one changes what earns reward, so each is written down):
 
 - Unicode: ``−`` is a minus, full-width digits are digits, ``½`` is ``1/2`` (``2½`` is a mixed
   number), superscripts are powers (``x²`` is ``x^{2}``), ``√`` and ``π`` are ``\\sqrt``/``\\pi``.
+- An escaped backslash before a command (``\\\\frac``, outside a matrix) is one backslash.
 - LaTeX noise is dropped: ``$``, ``\\(``/``\\)``, ``\\left``/``\\right``, spacing commands,
   ``\\displaystyle``; ``\\dfrac``/``\\tfrac``/``\\cfrac`` are ``\\frac``; ``\\text{..}`` (and
   ``\\textnormal``, ``\\mathrm``, ...) keeps its words.
 - Thousands separators are removed only when the whole answer is one number (``1,234``,
-  ``1{,}234`` or ``11,\\! 111``); inside a tuple a comma separates items.
+  ``1{,}234``, ``11,\\! 111`` or ``1 500``: groups of exactly three digits); inside a tuple a
+  comma separates items.
 - Units and trailing words after a number are split off and compared only when both sides give one
   (``5 cm`` vs ``5 m`` is wrong, ``5 cm`` vs ``5`` is right). Degrees are dropped.
 - Percentages: ``x%`` equals ``x`` and also ``x/100`` (graders accept both ``25%`` and ``0.25``
@@ -24,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 MAX_ANSWER_CHARS = 2000  # a longer "final answer" is a ramble, not an answer
 MAX_DIGITS = 20_000  # exact integers up to this many digits; longer ones are refused
@@ -71,6 +74,7 @@ _DROP = (
 _TEXT_CMD = re.compile(
     r"\\(?:text|textbf|textrm|textnormal|mathrm|mbox|operatorname)\s*\{([^{}]*)\}"
 )
+_DOUBLE_BACKSLASH = re.compile(r"\\\\(?=[A-Za-z])")
 _LATEX_THOUSANDS = re.compile(r",\\!\s*(?=\d{3})")
 _PERCENT = re.compile(r"\\%|%|\s*\bpercent\b", re.IGNORECASE)
 _VAR_ASSIGN = re.compile(r"^[a-zA-Z]\s*=\s*(?![=<>])")
@@ -130,13 +134,27 @@ def unit_key(words: str) -> str:
 
 
 def normalize(answer: str) -> Normalized:
-    """Normalise a raw final answer (see the module docstring for every rule)."""
+    """Normalise a raw final answer (see the module docstring for every rule); answers up to
+    ``MAX_ANSWER_CHARS`` long are cached (the samples of a prompt repeat them)."""
+    if len(answer) <= MAX_ANSWER_CHARS:
+        return _normalize_cached(answer)
+    return _normalize(answer)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_cached(answer: str) -> Normalized:
+    return _normalize(answer)
+
+
+def _normalize(answer: str) -> Normalized:
     s = answer.strip()
     if not s.isascii():
         s = _SUPER_RUN.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", s)
         s = _VULGAR.sub(_vulgar, s)
         s = s.translate(_CHAR_MAP)
         s = unicodedata.normalize("NFKC", s)
+    if "\\\\" in s and "\\begin" not in s:  # "\\\\frac" (an escaped backslash) is \\frac
+        s = _DOUBLE_BACKSLASH.sub(lambda _: "\\", s)
     for token in _DROP:
         if token in s:
             s = s.replace(token, " " if token.startswith("\\") and token[1:2].isalpha() else "")
@@ -151,6 +169,8 @@ def normalize(answer: str) -> Normalized:
         s, n = _PERCENT.subn("", s)
         percent = n > 0
     s = s.strip().rstrip(".").strip()
+    if s.endswith("\\") and not s.endswith("\\\\"):
+        s = s[:-1].strip()  # "185\\": a stray backslash at the end
     unit = None
     m = _NUM_THEN_WORDS.match(s)
     if m and parse_number(s) is None and parse_number(m.group(1)) is not None:
@@ -162,6 +182,7 @@ def normalize(answer: str) -> Normalized:
 
 _INT = re.compile(r"[+-]?\d+")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_SPACE_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 _DECIMAL = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?")
 _TIMES_TEN = re.compile(
     r"([+-]?(?:\d+\.?\d*|\.\d+))\s*(?:\*|\\times|\\cdot)\s*10\^\{?([+-]?\d+)\}?"
@@ -207,6 +228,8 @@ def parse_number(s: str) -> Fraction | None:
         return None if v is None else Fraction(v)
     if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
+    elif _SPACE_THOUSANDS.fullmatch(s):  # "1 500" (SI style); "3 4 5" is not a number
+        s = s.replace(" ", "")
     if "," in s or len(s) > 200:
         return None
     m = _DECIMAL.fullmatch(s)

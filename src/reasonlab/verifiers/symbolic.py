@@ -37,6 +37,8 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -386,7 +388,10 @@ def parse_structure(s: str) -> dict[str, Any]:
 class _Worker:
     """One sympy process per caller process, restarted after a kill."""
 
+    warned = False  # the "second opinion is off" line is printed once per process
+
     def __init__(self) -> None:
+        self.second_opinion = True
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[bytes] | None = None
         self.pid_owner = -1
@@ -413,10 +418,21 @@ class _Worker:
             self.proc = None  # a forked child must not share its parent's pipes
             self._spawn()
         if not self.ready:
-            if self._readline(STARTUP_TIMEOUT) is None:
+            hello = self._readline(STARTUP_TIMEOUT)
+            if hello is None:
                 self.kill()
                 raise RuntimeError("the sympy worker did not start")
             self.ready = True
+            self.second_opinion = bool(hello.get("math_verify", False))
+            if not self.second_opinion and not _Worker.warned:
+                _Worker.warned = True
+                warnings.warn(
+                    "reasonlab verify_math: math-verify's LaTeX parser cannot be used here "
+                    f"({hello.get('why_not') or 'not installed'}); its second opinion is off, "
+                    "our exact reader and sympy still decide",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         return time.monotonic() - t0
 
     def _readline(self, timeout: float, deadline: float | None = None) -> dict[str, Any] | None:
@@ -447,7 +463,10 @@ class _Worker:
     ) -> tuple[bool | None, str, float]:
         """(equal or None, how, seconds spent waiting for a fresh worker to start)."""
         with self.lock:
-            startup = self._ensure_ready()
+            try:
+                startup = self._ensure_ready()
+            except (RuntimeError, OSError) as err:  # never raise on model output
+                return None, f"sympy worker unavailable: {err}", 0.0
             assert self.proc is not None and self.proc.stdin is not None
             # The bound runs from before the request is sent, and a reply read after it counts as
             # late: a caller descheduled between sending and reading (a busy machine) gets the
@@ -493,7 +512,33 @@ def _structure(s: str) -> tuple[dict | None, str | None]:
         return None, f"refused: {type(err).__name__}"
 
 
+VERDICT_CACHE_SIZE = 8192
+_VERDICTS: OrderedDict[tuple, tuple[bool, str]] = OrderedDict()
+_VERDICTS_LOCK = threading.Lock()
+
+
 def symbolic_equal(
+    gold: str, pred: str, timeout: float, *, latex: tuple[str, str] | None = None
+) -> tuple[bool | None, str, float]:
+    """:func:`_symbolic_equal`, with its decided verdicts kept (least recently used out first):
+    the samples of one prompt share a gold answer and often repeat a wrong one, and a verdict
+    the worker found once costs nothing the next time (a timeout is not kept)."""
+    key = (gold, pred, latex)
+    with _VERDICTS_LOCK:
+        hit = _VERDICTS.get(key)
+        if hit is not None:
+            _VERDICTS.move_to_end(key)
+            return hit[0], hit[1] + " (cached)", 0.0
+    ok, why, startup = _symbolic_equal(gold, pred, timeout, latex=latex)
+    if ok is not None:
+        with _VERDICTS_LOCK:
+            _VERDICTS[key] = (ok, why)
+            if len(_VERDICTS) > VERDICT_CACHE_SIZE:
+                _VERDICTS.popitem(last=False)
+    return ok, why, startup
+
+
+def _symbolic_equal(
     gold: str, pred: str, timeout: float, *, latex: tuple[str, str] | None = None
 ) -> tuple[bool | None, str, float]:
     """Are two normalised answers equal?

@@ -157,13 +157,20 @@ def equal(a, b):
 
 
 def load_math_verify():
-    """(parse, verify) from math-verify, warmed up, with its own timeouts off; None if absent."""
+    """(parse, verify) from math-verify, warmed up, with its own timeouts off; or the reason it
+    cannot be used, as a string (not installed, or its LaTeX parser does not load: Colab may
+    pin antlr4 4.9 for omegaconf, where latex2sympy2_extended's parser wants 4.13)."""
     try:
-        import logging
+        return _load_math_verify()
+    except Exception as err:  # noqa: BLE001 - any failure to load means: no second opinion
+        return f"{type(err).__name__}: {err}"[:300]
 
-        from math_verify import LatexExtractionConfig, parse, verify
-    except ImportError:
-        return None
+
+def _load_math_verify():
+    import logging
+
+    from math_verify import LatexExtractionConfig, parse, verify
+
     logging.disable(logging.WARNING)  # it logs every parse failure
     latex_only = [LatexExtractionConfig()]
 
@@ -177,7 +184,8 @@ def load_math_verify():
     def grade(gold, pred):
         return bool(verify(gold, pred, timeout_seconds=None))
 
-    grade(parse_answer("\\frac{1}{2}"), parse_answer("0.5"))
+    if not grade(parse_answer("\\frac{1}{2}"), parse_answer("0.5")):
+        raise RuntimeError("math-verify's LaTeX parser does not read \\frac{1}{2} (antlr4?)")
     return parse_answer, grade
 
 
@@ -338,7 +346,11 @@ def handle(request, math_verify):
 def main():
     sys.setrecursionlimit(5000)
     math_verify = load_math_verify()
-    print(json.dumps({"ready": True, "math_verify": math_verify is not None}), flush=True)
+    why_not = math_verify if isinstance(math_verify, str) else None
+    if why_not:
+        math_verify = None
+    hello = {"ready": True, "math_verify": why_not is None, "why_not": why_not}
+    print(json.dumps(hello), flush=True)
     for line in sys.stdin:
         try:
             reply = handle(json.loads(line), math_verify)
