@@ -89,6 +89,8 @@ def test_last_number_fallback_can_be_turned_off():
         ("Is it 4?", "4"),
         ("The values are 1, 2, 3, 4", "4"),
         ("so the total is 12 + 4", "4"),
+        ("The answer is not 7", "7"),  # a marker, then a negation: no answer
+        ("We need 7 more steps before we can answer.", "7"),  # one number, no commitment
     ],
 )
 def test_fallback_never_accepts_a_number_it_should_not(completion, gold):

@@ -33,7 +33,8 @@ Rules, in order (each documented because a grader's rules *are* its reward funct
    - the number stands alone: never digits inside a word (``AZYUK2A``) or glued to symbols;
    - the sentence is not a question (it restates the problem), does not hedge ("4 or 5",
      "either ..."), negate ("not", "n't", "never", "instead", "wrong"), suppose ("if",
-     "suppose", "assume") or bound ("at least", "more than", "between", ...) and does not end
+     "suppose", "assume"), bound ("at least", "more than", "between", ...), count on from
+     something ("7 more steps") or look ahead ("before", "until") and does not end
      in a list of numbers ("1, 2, 3, 4": a list is not a commitment).
 
    "It is 5 not 4" therefore has no answer (an older rule read 4).
@@ -71,10 +72,12 @@ _HEDGE_SENTENCE = re.compile(r"[0-9]\s*,?\s*(?:or|either)\b|\beither\b.*[0-9]", 
 _NOT_COMMITTED = re.compile(
     r"\b(?:not|never|no longer|instead|rather|except|wrong|incorrect|mistake|if|suppose|"
     r"assume|assuming|were|at least|at most|more than|less than|fewer than|greater than|"
-    r"up to|between|cannot)\b|n't\b",
+    r"up to|between|cannot|more|before|until)\b|n't\b",
     re.IGNORECASE,
 )
 _MATHY = re.compile(r"[0-9\\$]")
+# "The answer is not 7", "... is never 3": a marker followed by a negation names no answer.
+_NEGATED = re.compile(r"\s*(?:not|never|no longer|hardly)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r",\s+(?:since|because|as|so|which|and|but)\b|\s+(?:since|because)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|\n")
 _CHAT_TOKEN = re.compile(r"<\|[a-z_]+\|>\s*[a-z]*", re.IGNORECASE)
@@ -242,6 +245,8 @@ def _explicit(region: str) -> tuple[str, str] | None:
             pass
         if match is not None:
             inner = _ANSWER_PREFIX.sub("", match.group(1), count=1)
+            if _NEGATED.match(inner):
+                inner = ""  # "the answer is not 7" rules 7 out; it commits to nothing
             boxed = last_boxed(inner) if "\\boxed" in inner else None
             answer = boxed[1] if boxed else _prose_answer(_strip_sentence_end(inner))
             # "the answer is ignored" is prose; an answer has a digit, LaTeX, or is a short label.
