@@ -166,7 +166,7 @@ def before_training(name: str, what: str, *, shipped: bool = True) -> None:
         )
     took = seconds(name)
     when = (
-        f"it took {took:.0f} s (wall clock) on the machine that built the shipped copy"
+        f"about {took:.0f} s of wall-clock time on the machine that built the shipped copy"
         if took is not None
         else "a time never measured for this recipe"
     )
