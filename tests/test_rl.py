@@ -2,13 +2,15 @@
 score higher (unrewarded thinking grows), runs are bit-identical, successes are logged."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
 
-from reasonlab import tasks, zoo
+from reasonlab import metrics, tasks, zoo
 from reasonlab.rl import RLConfig, advantages, train_rlvr
 from reasonlab.trajectories import read
+from reasonlab.utils import set_seed
 
 R = torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
 
@@ -313,3 +315,30 @@ def test_length_buckets_are_the_cheapest_cut():
             for cut in itertools.combinations(range(1, len(order)), k)
         )
         assert cost(got) == best
+
+
+def _loop_on_the_page():
+    """The source of notebook 04's cell tagged ``rl-loop-on-the-page``."""
+    import json
+
+    nb = json.loads((Path(__file__).parents[1] / "notebooks/04_reinforce_grpo.ipynb").read_text())
+    cells = [c for c in nb["cells"] if "rl-loop-on-the-page" in c["metadata"].get("tags", [])]
+    assert len(cells) == 1, "notebook 04 has one cell tagged rl-loop-on-the-page"
+    return "".join(cells[0]["source"])
+
+
+def test_the_loop_on_the_page_is_the_package_loop():
+    """Notebook 04 writes the RL loop out in ~35 lines; with the default config it must make
+    the same updates as train_rlvr (same rewards step by step, losses equal to float
+    rounding: the package sums the loss over length chunks)."""
+    space: dict = {}
+    exec(compile(_loop_on_the_page(), "notebook 04: rl_loop", "exec"), space)
+    problems = zoo.rl_problems()
+    cfg = RLConfig(steps=4, eval_every=100, eval_size=8)
+    set_seed(cfg.seed)
+    page = space["rl_loop"](zoo.load("base"), problems, cfg, progress=False)
+    set_seed(cfg.seed)
+    package = train_rlvr(zoo.load("base"), problems, cfg, progress=False)[1:]
+    assert [r["reward"] for r in page] == [r[metrics.REWARD_MEAN] for r in package]
+    for mine, ref in zip(page, package, strict=True):
+        assert mine["loss"] == pytest.approx(ref[metrics.LOSS], rel=1e-4, abs=1e-6)
