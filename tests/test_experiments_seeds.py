@@ -235,6 +235,12 @@ def test_load_groups_the_arms_and_refuses_stale_files(tmp_path, stand_in_bases):
     with pytest.raises(ValueError, match="seed 2 starts from another evaluation"):
         xs.load(folder)
     xs.load(folder, check=False)
+    summary = xs.summarize(res)
+    assert set(summary) == set(ex.COMPARISONS)
+    rows = summary["kl"]["differences"]
+    assert len(rows) == 2 * len(xs.SUMMARY_COLUMNS)  # two arms against kl_coef=0
+    assert {r["distinguishable"] for r in rows} == {"no"}  # the same runs everywhere
+    assert [r["arm"] for r in summary["cost"]["arms"]] == list(ex.COMPARISONS["cost"])
     path.unlink()
     with pytest.raises(FileNotFoundError, match="build experiments/seeds/ema"):
         xs.load(folder)

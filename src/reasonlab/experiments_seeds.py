@@ -428,6 +428,32 @@ def difference_table(
     return rows
 
 
+#: The summary of every arm: final held-out greedy pass rate overall and per difficulty, its
+#: best evaluation, the held-out thinking share and tokens per answer (one sample per problem).
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    "pass_rate/greedy",
+    *(f"pass_rate/greedy/d{d}" for d in LEVELS),
+    ("pass_rate/greedy", "best"),
+    "pass_rate/sampled",
+    "eval/think/usage",
+    "eval/completion/mean_tokens",
+)
+
+
+def summarize(
+    results: Mapping, columns: Sequence[Column] = SUMMARY_COLUMNS
+) -> dict[str, dict[str, list[dict]]]:
+    """Per comparison of :func:`load`'s ``results``: ``{"arms": arm_table rows, "differences":
+    difference_table rows against the comparison's reference}`` (:data:`REFERENCES`)."""
+    out = {}
+    for comp, arms in results["runs"].items():
+        out[comp] = {
+            "arms": arm_table(arms, columns),
+            "differences": difference_table(arms, REFERENCES[comp], columns),
+        }
+    return out
+
+
 def spread_table(
     arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
     key: str,
