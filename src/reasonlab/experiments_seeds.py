@@ -194,20 +194,6 @@ def run(arm: str, seed: int, *, steps: int | None = None, progress: bool = False
     return out
 
 
-def fingerprint() -> dict:
-    """What decides the last bits of a run besides the code: torch's version and the CPU
-    kernels it picks (a run is bit-identical only where both match the building machine's)."""
-    import torch
-
-    from .utils import NUM_THREADS
-
-    return {
-        "torch": torch.__version__,
-        "cpu": torch.backends.cpu.get_cpu_capability(),
-        "threads": NUM_THREADS,
-    }
-
-
 def recipe(arm: str) -> dict:
     """What determines ``arm``'s artifact (hashed by the build, with the seed bases' keys)."""
     cfg = arm_config(arm, SEEDS[0]).recipe()
@@ -245,7 +231,6 @@ def build(arm: str, *, progress: bool = True) -> dict:
         "base_keys": {str(s): zoo.key(base_name(s)) for s in SEEDS},
         "held_out_sizes": held_out_sizes(held),
         "eval_every": EVAL_EVERY,
-        "fingerprint": fingerprint(),
         "note": (
             f"floats rounded to {DIGITS} decimals; overall held-out values are the unweighted "
             "mean of the four difficulties"
