@@ -9,7 +9,7 @@ import torch
 
 import reasonlab
 from reasonlab import artifacts, build, distill, zoo
-from reasonlab import experiments as ex
+from reasonlab import experiments_seeds as xs
 from reasonlab.artifacts import DATA_DIR
 from reasonlab.policy import ModelConfig, Policy
 
@@ -47,14 +47,15 @@ def test_build_order_puts_parents_first():
 
 
 def test_a_changed_recipe_or_file_is_stale(monkeypatch, tmp_path):
-    monkeypatch.setitem(ex.RUNS, "ema", {"baseline": "ema", "lr": 1e-3})
-    assert any("recipe" in p for p in build.problems("experiments/ema"))
-    monkeypatch.setitem(ex.RUNS, "ema", {"baseline": "ema"})
-    assert build.problems("experiments/ema") == []
+    monkeypatch.setitem(xs.ARMS, "ema", {"baseline": "ema", "lr": 1e-3})
+    assert any("recipe" in p for p in build.problems("experiments/seeds/ema"))
+    monkeypatch.setitem(xs.ARMS, "ema", {"baseline": "ema"})
+    assert build.problems("experiments/seeds/ema") == []
     # A parent's recipe enters its children's: another base makes the experiments stale.
     key = zoo.key
-    monkeypatch.setattr(zoo, "key", lambda n: "0" * 12 if n == "base" else key(n))
-    assert any("recipe" in p for p in build.problems("experiments/ema"))
+    monkeypatch.setattr(zoo, "key", lambda n: "0" * 12 if n in ("base", "base-s2") else key(n))
+    assert any("recipe" in p for p in build.problems("experiments/seeds/ema"))
+    assert any("recipe" in p for p in build.problems("experiments/gradvar"))
     assert any("recipe" in p for p in build.problems("labs/tradeoffs"))
     monkeypatch.setattr(zoo, "key", key)
     # A file that differs from what the build wrote is stale too.

@@ -7,7 +7,9 @@ The order is the data flow (each stage starts from the ones before it):
 2. ``testtime/*``: the per-difficulty sweeps and the large-k sweep of notebook 11, sampled from
    ``zoo/base`` and ``zoo/rlvr``, and the short RL runs with a difficulty-scaled token cost
    (before the labs, which may read them);
-3. ``experiments/*``: the comparison runs of notebooks 03-04, each from ``zoo/base``;
+3. ``experiments/*``: the comparison runs of notebooks 03-04 over five paired seeds
+   (``experiments/seeds/<arm>``, each seed from its own base ``zoo/base-s<seed>``) and the
+   gradient-variance table (``experiments/gradvar``, from ``zoo/base``);
 4. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then the students;
    ``mix`` and ``filter`` spend the budget that ``quarter`` measured;
 5. ``labs/*``: the labs' data, from the zoo's checkpoints.
@@ -40,7 +42,7 @@ class Artifact:
     """One shipped artifact: what determines it, what it writes, how it is made.
 
     Attributes:
-        name: ``<stage>/<item>``, e.g. ``"experiments/kl=0.1"``.
+        name: ``<stage>/<item>``, e.g. ``"experiments/seeds/kl=0.1"``.
         recipe: returns everything that determines the result (hashed; cheap, no training).
         files: returns the paths under ``data/`` that ``make`` writes.
         make: builds the files.
@@ -123,14 +125,8 @@ def _testtime(item: str) -> Artifact:
 def _experiment(item: str) -> Artifact:
     def recipe() -> dict:
         from . import experiments as ex
-        from . import zoo
 
-        if item in ex.TABLES:
-            return {"item": item, "gradient_variance": _defaults(ex.gradient_variance)}
-        out = {"item": item, "config": ex.run_config(item).recipe(), "problems": zoo.RL_PROBLEMS}
-        if item == "difficulty-filtered":
-            out["filter"] = _defaults(ex.filter_by_difficulty)
-        return out
+        return {"item": item, "gradient_variance": _defaults(ex.gradient_variance)}
 
     def files() -> list[Path]:
         from . import experiments as ex
@@ -143,6 +139,23 @@ def _experiment(item: str) -> Artifact:
         ex.write_item(item)
 
     return Artifact(f"experiments/{item}", recipe, files, make, ("zoo/base",))
+
+
+def _experiment_seeds(arm: str) -> Artifact:
+    """One arm of the comparisons over its paired seeds, each from that seed's base."""
+    from . import experiments_seeds as xs
+
+    def recipe() -> dict:
+        return xs.recipe(arm)
+
+    def files() -> list[Path]:
+        return [xs.path(arm)]
+
+    def make() -> None:
+        xs.write(arm)
+
+    parents = tuple(f"zoo/{xs.base_name(s)}" for s in xs.SEEDS)
+    return Artifact(f"experiments/seeds/{arm}", recipe, files, make, parents)
 
 
 # ----------------------------------------------------------------------------- distillation
@@ -240,6 +253,7 @@ def _lab(name: str) -> Artifact:
 def all_artifacts() -> list[Artifact]:
     """Every shipped artifact, in build order (parents before children)."""
     from . import experiments as ex
+    from . import experiments_seeds as xs
     from . import zoo
     from .labs import LABS
     from .testtime import ARTIFACTS as TESTTIME
@@ -247,7 +261,8 @@ def all_artifacts() -> list[Artifact]:
     order = ("base", *map(zoo.seed_base, zoo.SEEDS), "base-multi", "rlvr")
     out = [_zoo(n) for n in order if zoo.recipe(n).shipped]
     out += [_testtime(n) for n in (*TESTTIME, "trained")]
-    out += [_experiment(n) for n in [*ex.RUNS, *ex.TABLES]]
+    out += [_experiment(n) for n in ex.TABLES]
+    out += [_experiment_seeds(arm) for arm in xs.ARMS]
     out += [_distill(p) for p in _DISTILL_FILES]
     out += [_lab(n) for n in LABS]
     return out

@@ -26,6 +26,81 @@ def _label(key: str) -> str:
     return key
 
 
+def _line(ax, hist: Sequence[Mapping], key: str, x: str, label: str, required: bool) -> None:
+    """One run's curve of ``key``."""
+    xs, ys = _series(hist, key, x)
+    if required and not xs:
+        raise KeyError(f"run {label!r} never logged {key!r}")
+    ax.plot(xs, ys, marker="o" if len(xs) < 15 else None, ms=3, label=label)
+
+
+def _band_rows(hist: Sequence[Mapping], key: str, x: str = "step") -> list[dict]:
+    """The rows of one history that measured ``key`` (not carried-forward copies)."""
+    xs, ys = _series(hist, key, x)
+    return [{x: a, key: b} for a, b in zip(xs, ys, strict=True)]
+
+
+def _band(ax, seeds: Mapping[int, Sequence[Mapping]], key: str, x: str, label: str, required: bool):
+    """Several seeds' curves of ``key``: their mean, and the 95% t-interval as a band."""
+    from .stats import band
+
+    if not any(_series(h, key, x)[0] for h in seeds.values()):
+        if required:
+            raise KeyError(f"arm {label!r} never logged {key!r}")
+        return
+    b = band([_band_rows(h, key, x) for h in seeds.values()], key, x=x)
+    marker = "o" if len(b["x"]) < 15 else None
+    (line,) = ax.plot(b["x"], b["mean"], marker=marker, ms=3, label=label)
+    ax.fill_between(b["x"], b["lo"], b["hi"], color=line.get_color(), alpha=0.18, lw=0)
+
+
+def _seeds_note(arms: Mapping[str, Mapping], what: str = "band") -> str:
+    n = len(next(iter(arms.values())))
+    return f"mean of {n} paired seeds, {what}: 95% t-interval"
+
+
+def _metric_grid(runs: Mapping, keys: Sequence[str], draw, *, x: str, ncols: int) -> Figure:
+    """One panel per metric, one ``draw(ax, run, key, x, label, required)`` per run."""
+    if not keys:
+        raise ValueError("a panel figure needs at least one key")
+    nrows = -(-len(keys) // ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, key in zip(axes.flat, keys, strict=False):
+        for label, run in runs.items():
+            draw(ax, run, key, x, label, True)
+        ax.set_title(_label(key), fontsize=9)
+        ax.set_xlabel("update step" if x == "step" else "training time (s)", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    for ax in list(axes.flat)[len(keys) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    return fig
+
+
+def _difficulty_grid(
+    runs: Mapping, prefix: str, levels: Sequence[int], draw, ncols: int | None
+) -> Figure:
+    """One panel per run, one ``draw`` per difficulty of ``<prefix>/d<k>``."""
+    ncols = ncols or len(runs)
+    nrows = -(-len(runs) // ncols)
+    fig = Figure(figsize=(max(3.2 * ncols, 5.6), 2.8 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    for ax, (label, run) in zip(axes.flat, runs.items(), strict=False):
+        for d in levels:
+            draw(ax, run, f"{prefix}/d{d}", "step", f"{d} digit(s)", False)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("update step", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    for ax in list(axes.flat)[len(runs) :]:
+        ax.axis("off")
+    axes[0, 0].set_ylabel(_label(prefix), fontsize=8)
+    axes[0, 0].legend(fontsize=7)
+    return fig
+
+
 def plot_runs_panels(
     runs: Mapping[str, Sequence[Mapping]],
     keys: Sequence[str],
@@ -35,24 +110,7 @@ def plot_runs_panels(
     ncols: int = 2,
 ) -> Figure:
     """One panel per metric, one line per run (``{label: history}``), shared x axis."""
-    if not keys:
-        raise ValueError("plot_runs_panels needs at least one key")
-    nrows = -(-len(keys) // ncols)
-    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax, key in zip(axes.flat, keys, strict=False):
-        for label, hist in runs.items():
-            xs, ys = _series(hist, key, x)
-            if not xs:
-                raise KeyError(f"run {label!r} never logged {key!r}")
-            ax.plot(xs, ys, marker="o" if len(xs) < 15 else None, ms=3, label=label)
-        ax.set_title(_label(key), fontsize=9)
-        ax.set_xlabel("update step" if x == "step" else "training time (s)", fontsize=8)
-        ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(keys) :]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
+    fig = _metric_grid(runs, keys, _line, x=x, ncols=ncols)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
@@ -67,31 +125,20 @@ def plot_difficulty_panels(
     ncols: int | None = None,
 ) -> Figure:
     """One panel per run, one line per difficulty: ``<prefix>/d<k>`` against the update step."""
-    ncols = ncols or len(runs)
-    nrows = -(-len(runs) // ncols)
-    fig = Figure(figsize=(max(3.2 * ncols, 5.6), 2.8 * nrows + 0.4), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
-    for ax, (label, hist) in zip(axes.flat, runs.items(), strict=False):
-        for d in levels:
-            xs, ys = _series(hist, f"{prefix}/d{d}")
-            ax.plot(xs, ys, marker="o" if len(xs) < 15 else None, ms=3, label=f"{d} digit(s)")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("update step", fontsize=8)
-        ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(runs) :]:
-        ax.axis("off")
-    axes[0, 0].set_ylabel(_label(prefix), fontsize=8)
-    axes[0, 0].legend(fontsize=7)
+    fig = _difficulty_grid(runs, prefix, levels, _line, ncols)
     fig.suptitle(title or f"{_label(prefix)} by difficulty", fontsize=11)
     return fig
 
 
-def _bars(ax, groups: Sequence, series: Mapping[str, Sequence[float]]) -> None:
+def _bars(
+    ax, groups: Sequence, series: Mapping[str, Sequence[float]], errors: Mapping | None = None
+) -> None:
+    """Grouped bars; ``errors[label]`` (optional) is ``[below, above]`` as matplotlib's yerr."""
     width = 0.8 / max(1, len(series))
     for j, (label, vals) in enumerate(series.items()):
         xs = [i + (j - (len(series) - 1) / 2) * width for i in range(len(groups))]
-        ax.bar(xs, vals, width, label=label)
+        err = (errors or {}).get(label)
+        ax.bar(xs, vals, width, label=label, yerr=err, capsize=2 if err else 0)
     ax.set_xticks(range(len(groups)), [str(g) for g in groups])
     ax.grid(alpha=0.3, axis="y")
 
@@ -183,6 +230,27 @@ def plot_advantages(table: Sequence[Mapping], *, title: str | None = None) -> Fi
     return fig
 
 
+def _final_bars(runs: Mapping, prefixes: Sequence[str], levels: Sequence[int], cell) -> Figure:
+    """One panel per prefix, grouped bars per difficulty; ``cell(run, key) -> (value, err)``
+    with ``err`` None or ``(below, above)``."""
+    fig = Figure(figsize=(4.8 * len(prefixes), 3.9), layout="constrained")
+    axes = fig.subplots(1, len(prefixes), squeeze=False)[0]
+    for ax, prefix in zip(axes, prefixes, strict=True):
+        series, errors = {}, {}
+        for label, run in runs.items():
+            cells = [cell(run, f"{prefix}/d{d}") for d in levels]
+            series[label] = [v for v, _ in cells]
+            if all(e is not None for _, e in cells):
+                errors[label] = [[e[0] for _, e in cells], [e[1] for _, e in cells]]
+        _bars(ax, list(levels), series, errors)
+        ax.set_title(_label(prefix), fontsize=9)
+        ax.set_xlabel("difficulty (digits per operand)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(runs), fontsize=8)
+    return fig
+
+
 def plot_final_by_difficulty(
     runs: Mapping[str, Sequence[Mapping]],
     prefixes: Sequence[str],
@@ -191,18 +259,133 @@ def plot_final_by_difficulty(
     title: str | None = None,
 ) -> Figure:
     """Grouped bars of ``<prefix>/d<k>`` from each run's last row, one panel per prefix."""
-    fig = Figure(figsize=(4.8 * len(prefixes), 3.8), layout="constrained")
-    axes = fig.subplots(1, len(prefixes), squeeze=False)[0]
-    for ax, prefix in zip(axes, prefixes, strict=True):
-        series = {
-            label: [h[-1].get(f"{prefix}/d{d}", float("nan")) for d in levels]
-            for label, h in runs.items()
-        }
-        _bars(ax, list(levels), series)
-        ax.set_title(_label(prefix), fontsize=9)
-        ax.set_xlabel("difficulty (digits per operand)", fontsize=8)
-        ax.tick_params(labelsize=8)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(runs), fontsize=8)
+    fig = _final_bars(runs, prefixes, levels, lambda h, k: (h[-1].get(k, float("nan")), None))
     fig.suptitle(title or "After training, by difficulty", fontsize=11)
     return fig
+
+
+# ----------------------------------------------------------------------------- over seeds
+
+
+def plot_bands(
+    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
+    keys: Sequence[str],
+    *,
+    x: str = "step",
+    title: str | None = None,
+    ncols: int = 2,
+) -> Figure:
+    """One panel per metric, one curve per arm: the mean over seeds and its 95% t-interval.
+
+    Args:
+        arms: ``{label: {seed: history}}`` (the same seeds in every arm).
+        keys: metrics; held-out ones are drawn at their evaluated steps only.
+    """
+    fig = _metric_grid(arms, keys, _band, x=x, ncols=ncols)
+    fig.suptitle((title + "\n" if title else "") + _seeds_note(arms), fontsize=10)
+    return fig
+
+
+def plot_difficulty_bands(
+    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
+    prefix: str = "pass_rate/greedy",
+    *,
+    levels: Sequence[int] = LEVELS,
+    title: str | None = None,
+    ncols: int | None = None,
+) -> Figure:
+    """One panel per arm, one band per difficulty: ``<prefix>/d<k>`` over seeds."""
+    fig = _difficulty_grid(arms, prefix, levels, _band, ncols)
+    head = title or f"{_label(prefix)} by difficulty"
+    fig.suptitle(f"{head}\n{_seeds_note(arms)}", fontsize=10)
+    return fig
+
+
+def plot_final_by_difficulty_ci(
+    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
+    prefixes: Sequence[str],
+    *,
+    levels: Sequence[int] = LEVELS,
+    title: str | None = None,
+) -> Figure:
+    """Grouped bars of the final ``<prefix>/d<k>`` (mean over seeds) with 95% t-intervals."""
+    from .stats import mean_ci
+
+    def cell(seeds, key):
+        iv = mean_ci([h[-1][key] for h in seeds.values()])
+        return iv.mean, (iv.mean - iv.lo, iv.hi - iv.mean)
+
+    fig = _final_bars(arms, prefixes, levels, cell)
+    head = title or "After training, by difficulty"
+    fig.suptitle(f"{head}\n{_seeds_note(arms, 'whiskers')}", fontsize=10)
+    return fig
+
+
+# ----------------------------------------------------------------------------- tables over seeds
+
+
+def show_arms(
+    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
+    columns: Sequence,
+    *,
+    caption: str | None = None,
+    label: str = "arm",
+    digits: int = 3,
+):
+    """The table of :func:`reasonlab.experiments_seeds.arm_table`: mean [95% t-interval]."""
+    from . import experiments_seeds as xs
+    from .tables import show
+
+    rows = xs.arm_table(arms, columns, label=label)
+    n = len(next(iter(arms.values())))
+    head = f"{caption}: " if caption else ""
+    return show(
+        rows,
+        [label, *(xs.column(c)[2] for c in columns)],
+        digits=digits,
+        caption=f"{head}mean over {n} paired seeds [95% t-interval]",
+    )
+
+
+def show_differences(
+    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
+    reference: str,
+    columns: Sequence,
+    *,
+    caption: str | None = None,
+    digits: int = 3,
+):
+    """Paired differences to ``reference`` (:func:`~reasonlab.experiments_seeds.difference_table`)
+    with the interval and whether it excludes zero."""
+    from . import experiments_seeds as xs
+    from .tables import show
+
+    rows = xs.difference_table(arms, reference, columns)
+    n = len(next(iter(arms.values())))
+    head = f"{caption}: " if caption else ""
+    return show(
+        rows,
+        ["arm", "metric", "difference", "distinguishable"],
+        digits=digits,
+        headers={
+            "difference": "paired difference [95% CI]",
+            "distinguishable": f"distinguishable at {n} seeds?",
+        },
+        caption=f"{head}per-seed differences to {reference!r}, t-interval over {n} seeds",
+    )
+
+
+def show_spread(
+    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
+    key: str = "pass_rate/greedy",
+    *,
+    at="final",
+    digits: int = 3,
+):
+    """Each arm's per-seed values of ``key``, their range and standard deviation."""
+    from . import experiments_seeds as xs
+    from .tables import show
+
+    rows = xs.spread_table(arms, key, at=at)
+    columns = list(rows[0])
+    return show(rows, columns, digits=digits, caption=f"{xs.column((key, at))[2]}, seed by seed")

@@ -22,9 +22,11 @@ What the notebooks compare:
 * :func:`filter_by_difficulty`: keep only prompts the policy sometimes solves;
 * :func:`self_checks`: how often a policy checks a step and revises it, and whether it helps.
 
-Runs that take minutes are the artifacts ``experiments/<run>`` of ``python -m reasonlab.build``
-(files in ``src/reasonlab/data/experiments/``, read by :func:`load_results`); a test reruns a
-cheap slice and compares it with what is shipped.
+The runs of the notebooks' comparisons take minutes: :mod:`reasonlab.experiments_seeds`
+trains every arm of :data:`COMPARISONS` over five paired seeds (the artifacts
+``experiments/seeds/<arm>`` of ``python -m reasonlab.build``). The gradient-variance table is
+the artifact ``experiments/gradvar`` (read by :func:`load_results`). Tests rerun a cheap slice
+of each and compare it with what is shipped.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ import torch
 
 from . import tasks, zoo
 from .evaluation import sample_and_verify, self_check_stats, summarize, thinks
-from .metrics import held_out_part
 from .policy import Policy
 from .rl import BASELINES, RLConfig, advantages, train_rlvr
 from .utils import set_seed
@@ -445,9 +446,10 @@ def self_checks(
 
 # ----------------------------------------------------------------------------- shipped results
 
-#: The runs ``build`` ships: the zoo's default RL config (the ``"rlvr"`` run) with one change
-#: each. All start from ``"base"`` with the same seed, so they see the same prompts in the same
-#: order; ``"difficulty-filtered"`` trains on the prompts :func:`filter_by_difficulty` keeps.
+#: The arms of the comparisons: the zoo's default RL config (the ``"rlvr"`` run, arm
+#: ``"group"``) with one change each. :mod:`reasonlab.experiments_seeds` trains each of them
+#: over five paired seeds (the artifacts ``experiments/seeds/<arm>``); ``"difficulty-filtered"``
+#: trains on the prompts :func:`filter_by_difficulty` keeps.
 RUNS: dict[str, dict] = {
     "none": {"baseline": "none"},
     "ema": {"baseline": "ema"},
@@ -462,11 +464,11 @@ RUNS: dict[str, dict] = {
     "cost=0.01": {"cost_per_token": 0.01},
     "cost=0.02": {"cost_per_token": 0.02},
 }
-#: Tables ``build`` ships besides the runs.
+#: Tables ``build`` ships (artifacts ``experiments/<table>``), measured at the chapter's base.
 TABLES = ("gradvar",)
 
-#: How the notebooks group the runs: ``{comparison: {label: run name}}``; ``"group"`` is the
-#: zoo's ``"rlvr"`` run itself (the default config, already shipped with the zoo).
+#: How the notebooks group the arms: ``{comparison: {label: arm}}``; ``"group"`` is the zoo's
+#: default config.
 COMPARISONS = {
     "baselines": {
         "none": "none",
@@ -492,21 +494,16 @@ COMPARISONS = {
 
 
 def run_config(name: str) -> RLConfig:
-    """The RL config of the shipped run ``name`` (the zoo's default with one change)."""
+    """The RL config of arm ``name`` (the zoo's default with one change), seed 0."""
     if name not in RUNS:
         raise KeyError(f"unknown run {name!r}; known: {sorted(RUNS)}")
     return replace(zoo.default_rl_config(), **RUNS[name])
 
 
-def build_item(name: str, *, progress: bool = True) -> dict:
-    """Compute one shipped run (see :data:`RUNS`) or table (see :data:`TABLES`).
-
-    Returns:
-        ``{"meta": ..., "history": [...]}`` for a run (``"difficulty_filter"`` too for the
-        filtered one), ``{"meta": ..., "table": [...]}`` for a table.
-    """
-    if name not in RUNS and name not in TABLES:
-        raise ValueError(f"unknown item {name!r}; choose from {sorted(RUNS) + list(TABLES)}")
+def build_item(name: str) -> dict:
+    """Compute one shipped table (see :data:`TABLES`): ``{"meta": ..., "table": [...]}``."""
+    if name not in TABLES:
+        raise ValueError(f"unknown item {name!r}; choose from {list(TABLES)}")
     config = zoo.default_rl_config()
     set_seed(config.seed)
     meta = {
@@ -516,17 +513,7 @@ def build_item(name: str, *, progress: bool = True) -> dict:
         "command": f"python -m reasonlab.build experiments/{name}",
     }
     base = zoo.load("base")
-    if name == "gradvar":
-        return {"meta": meta, "table": gradient_variance(base, train_problems(), seed=config.seed)}
-    cfg = run_config(name)
-    meta["config"] = cfg.recipe()
-    data: dict = {"meta": meta}
-    problems = train_problems()
-    if name == "difficulty-filtered":
-        problems, summary = filter_by_difficulty(base, problems[:1000], seed=config.seed)
-        data["difficulty_filter"] = summary
-    data["history"] = compare({name: cfg}, problems=problems, progress=progress)[name]
-    return data
+    return {"meta": meta, "table": gradient_variance(base, train_problems(), seed=config.seed)}
 
 
 def results_path(name: str, folder: Path = RESULTS_DIR) -> Path:
@@ -549,47 +536,22 @@ def _read_item(name: str, folder: Path, check: bool) -> dict:
     return data
 
 
-def _eval_row(row: Mapping) -> dict:
-    return held_out_part(row)
-
-
 def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
-    """Every comparison of the notebooks, from the shipped files and the zoo's ``"rlvr"``.
+    """The shipped tables and the zoo's default RL config.
+
+    The comparison runs over seeds are :func:`reasonlab.experiments_seeds.load`.
 
     Args:
         folder: where ``build`` wrote its JSON files.
-        check: raise if a file was built from other base or RL settings than the zoo's current
-            ones (stale results must be rebuilt, not shown).
+        check: raise if a file was built from other zoo checkpoints than the current ones
+            (stale results must be rebuilt, not shown).
 
     Returns:
-        ``{"runs": {comparison: {label: history}}, "tables": {...}, "config": dict}`` with the
-        comparisons of :data:`COMPARISONS`; tables ``gradient_variance`` (rows per baseline)
-        and ``difficulty_filter`` (one summary row).
+        ``{"tables": {"gradient_variance": rows per baseline}, "config": dict}``.
     """
-    items = {n: _read_item(n, folder, check) for n in [*RUNS, *TABLES]}
-    histories = {n: items[n]["history"] for n in RUNS}
-    histories["group"] = zoo.history("rlvr")
-    if check:
-        # Same base, same held-out problems, same seed: every run's evaluation before training
-        # must equal the zoo run's. If not, the base weights or the sampler changed since the
-        # build (the zoo keys hash configs, not code).
-        ref = _eval_row(histories["group"][0])
-        for name in RUNS:
-            if _eval_row(histories[name][0]) != ref:
-                raise ValueError(
-                    f"the shipped run {name!r} starts from another evaluation than the zoo's "
-                    f"'rlvr' (base or sampler changed): rebuild with "
-                    f"`python -m reasonlab.build experiments`"
-                )
-    runs = {
-        comp: {label: histories[name] for label, name in table.items()}
-        for comp, table in COMPARISONS.items()
-    }
-    tables = {
-        "gradient_variance": items["gradvar"]["table"],
-        "difficulty_filter": [items["difficulty-filtered"]["difficulty_filter"]],
-    }
-    return {"runs": runs, "tables": tables, "config": zoo.default_rl_config().recipe()}
+    items = {n: _read_item(n, folder, check) for n in TABLES}
+    tables = {"gradient_variance": items["gradvar"]["table"]}
+    return {"tables": tables, "config": zoo.default_rl_config().recipe()}
 
 
 def _json_safe(obj):
