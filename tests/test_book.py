@@ -166,7 +166,7 @@ def _sync_notebooks():
 #: Notebooks other helpers are re-executing: their figures are described in figures.json, but
 #: `scripts/sync_notebooks.py` has not been run on them yet. Run it after merging their new outputs
 #: and remove them from here (the strict xfail below fails once a notebook is in sync).
-ALT_TEXT_PENDING = {"03_star_to_rlvr", "04_reinforce_grpo", "09_distillation"}
+ALT_TEXT_PENDING = {"09_distillation"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
