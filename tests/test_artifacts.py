@@ -136,3 +136,21 @@ def test_manifest_records_what_a_build_wrote(tmp_path):
     assert entry["seconds"] == 1.5
     assert artifacts.problems("x/a", "abc", data_dir=tmp_path, path=m) == []
     assert artifacts.problems("x/b", "abc", data_dir=tmp_path, path=m) == ["x/b was never built"]
+    # The entry names the machine that made it; this process has that fingerprint.
+    assert entry["made_with"] == artifacts.fingerprint() == artifacts.made_with("x/a", path=m)
+    assert artifacts.same_machine("x/a", path=m)
+    other = {**artifacts.fingerprint(), "cpu_capability": "ANOTHER"}
+    artifacts.record("x/a", "abc", [f], 1.54, data_dir=tmp_path, path=m, made_with=other)
+    assert not artifacts.same_machine("x/a", path=m)
+    assert artifacts.problems("x/a", "abc", data_dir=tmp_path, path=m) == []  # not stale
+    assert artifacts.made_with("x/b", path=m) is None
+
+
+def test_fingerprint_names_torch_the_kernels_and_the_threads(monkeypatch):
+    fp = artifacts.fingerprint()
+    assert fp["torch"] == torch.__version__
+    assert fp["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert set(fp) == {"torch", "cpu_capability", "aten_cpu_capability", "threads"}
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    assert artifacts.fingerprint()["aten_cpu_capability"] == "avx2"
+

@@ -111,3 +111,16 @@ def test_state_round_trip(policy):
     a = policy.sample(PROMPTS, seed=0, max_new_tokens=10)
     b = clone.sample(PROMPTS, seed=0, max_new_tokens=10)
     assert a.completions == b.completions
+
+
+def test_sample_outputs_may_enter_autograd(policy):
+    """Sampling runs under inference mode; what it returns is cloned out, so a loss may use it."""
+    out = policy.sample(PROMPTS, num_samples=2, seed=0, max_new_tokens=10)
+    assert not out.logprobs.is_inference() and not out.token_logprobs[0].is_inference()
+    w = torch.ones((), requires_grad=True)
+    (w * out.logprobs).sum().backward()
+    assert w.grad is not None and torch.isfinite(w.grad)
+    # The S samples of a prompt share one prefill; each still equals a solo greedy decode.
+    greedy = policy.sample(PROMPTS, num_samples=3, temperature=0, max_new_tokens=12)
+    solo = policy.sample(PROMPTS, temperature=0, max_new_tokens=12)
+    assert greedy.completions == [c for c in solo.completions for _ in range(3)]

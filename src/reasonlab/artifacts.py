@@ -8,13 +8,19 @@ the list and their order). ``data/manifest.json`` records, for each artifact,
 * ``recipe``: a hash of everything that determines it (its configs and the recipes of the
   artifacts it starts from), never the package version;
 * ``files``: the SHA-256 of every file it wrote;
-* ``seconds``: how long it took to make, so a reader can be told before anything retrains.
+* ``seconds``: how long it took to make, so a reader can be told before anything retrains;
+* ``made_with``: the fingerprint of the machine that made it (:func:`fingerprint`: torch
+  version, the CPU kernels torch picked, the thread count). Builds are bit-identical only on a
+  matching fingerprint; elsewhere float32 rounds differently and a retrained artifact agrees
+  with the shipped one only in behaviour (tests/test_zoo.py checks both cases).
 
 The staleness rule is the same for every artifact: it is fresh when its recorded recipe equals
-the recipe the code describes now and every file is present with its recorded hash. A test
+the recipe the code describes now and every file is present with its recorded hash (the
+fingerprint is information, not part of the rule: another machine's copy is not stale). A test
 checks each one (cheaply: hashes, no rebuild); slices of the builds are re-run by other tests.
 
-This module is a leaf: it reads and writes the manifest and never imports torch.
+This module is a leaf: it reads and writes the manifest, and imports torch only inside
+:func:`fingerprint`.
 """
 
 from __future__ import annotations
@@ -48,8 +54,40 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def fingerprint() -> dict:
+    """What a build's float results depend on besides its recipe, for this process.
+
+    ``torch``: the version; ``cpu_capability``: the vector kernels torch dispatches to (AVX2,
+    AVX512, ...: they round float32 sums differently); ``aten_cpu_capability``: the
+    ``ATEN_CPU_CAPABILITY`` override if set (None otherwise); ``threads``: the intra-op thread
+    count every build pins (``REASONLAB_THREADS``, see :func:`reasonlab.utils.set_seed`): a
+    reduction split over more threads rounds differently too.
+    """
+    import torch
+
+    from .utils import NUM_THREADS
+
+    return {
+        "torch": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "aten_cpu_capability": os.environ.get("ATEN_CPU_CAPABILITY"),
+        "threads": NUM_THREADS,
+    }
+
+
+def made_with(name: str, path: Path = MANIFEST) -> dict | None:
+    """The fingerprint recorded when ``name`` was built (None if never recorded)."""
+    return read_manifest(path).get(name, {}).get("made_with")
+
+
+def same_machine(name: str, path: Path = MANIFEST) -> bool:
+    """Whether this process would rebuild ``name`` bit for bit: same fingerprint as its build."""
+    return made_with(name, path) == fingerprint()
+
+
 def read_manifest(path: Path = MANIFEST) -> dict[str, dict]:
-    """``{artifact name: {"recipe", "files", "seconds", "command"}}`` (empty if none yet)."""
+    """``{artifact name: {"recipe", "files", "seconds", "command", "made_with"}}`` (empty if
+    none yet; entries written before fingerprints were recorded lack ``made_with``)."""
     return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -61,14 +99,19 @@ def record(
     *,
     data_dir: Path = DATA_DIR,
     path: Path = MANIFEST,
+    made_with: dict | None = None,
 ) -> dict:
-    """Write ``name``'s entry (after its files were built) and return it."""
+    """Write ``name``'s entry (after its files were built) and return it.
+
+    ``made_with`` defaults to this process's :func:`fingerprint` (the process that built it).
+    """
     manifest = read_manifest(path)
     entry = {
         "recipe": recipe,
         "files": {str(f.relative_to(data_dir)): file_hash(f) for f in sorted(files)},
         "seconds": None if seconds is None else round(seconds, 1),
         "command": f"{BUILD_COMMAND} {name}",
+        "made_with": fingerprint() if made_with is None else made_with,
     }
     manifest[name] = entry
     tmp = path.with_suffix(f".tmp{os.getpid()}")

@@ -157,6 +157,39 @@ class GPT(nn.Module):
         logits = h @ self.wte.weight.T  # tied head: (B, T, V)
         return (logits, h) if return_hidden else logits
 
+    def decode_step(self, idx, pos, bias, caches, col):
+        """One new token per row against the cache: the ops of ``forward`` with a float mask,
+        called without the module machinery (the decode loop is dominated by per-op overhead).
+
+        Args:
+            idx, pos: (B,) token ids and positions; bias: (B, 1, 1, col+1) additive mask;
+            caches: per-layer (k, v) of shape (B, H, T_max, D); the new key goes to ``col``.
+
+        Returns:
+            (B, V) logits.
+        """
+        x = (F.embedding(idx, self.wte.weight) + F.embedding(pos, self.wpe.weight))[:, None]
+        b, c = x.shape[0], x.shape[2]
+        for blk, (kc, vc) in zip(self.blocks, caches, strict=True):
+            at = blk.attn
+            nh = at.n_head
+            hd = c // nh
+            h = F.layer_norm(x, (c,), blk.ln1.weight, blk.ln1.bias, blk.ln1.eps)
+            q, k, v = F.linear(h, at.qkv.weight, at.qkv.bias).split(c, dim=2)
+            kc[:, :, col] = k.view(b, nh, hd)
+            vc[:, :, col] = v.view(b, nh, hd)
+            q = q.view(b, 1, nh, hd).transpose(1, 2)  # (B, H, 1, D)
+            att = (q @ kc[:, :, : col + 1].transpose(-2, -1)) * (1.0 / math.sqrt(hd)) + bias
+            y = att.softmax(-1) @ vc[:, :, : col + 1]
+            x = x + F.linear(
+                y.transpose(1, 2).contiguous().view(b, 1, c), at.proj.weight, at.proj.bias
+            )
+            fc, _, pr = blk.mlp
+            h = F.layer_norm(x, (c,), blk.ln2.weight, blk.ln2.bias, blk.ln2.eps)
+            x = x + F.linear(F.gelu(F.linear(h, fc.weight, fc.bias)), pr.weight, pr.bias)
+        h = F.layer_norm(x, (c,), self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
+        return (h @ self.wte.weight.T)[:, -1]
+
 
 @dataclass
 class SampleOutput:
@@ -275,11 +308,15 @@ class Policy:
             raise ValueError(
                 f"a sequence of {t} tokens exceeds block_size={self.config.block_size}"
             )
-        idx = torch.full((len(rows), t), self.tokenizer.eos_id, dtype=torch.long)
-        target_mask = torch.zeros(len(rows), t - 1)
-        for i, (e, r) in enumerate(zip(enc, rows, strict=True)):
-            idx[i, : len(r)] = torch.tensor(r)
-            target_mask[i, len(e) - 1 : len(r) - 1] = 1.0  # predict every completion token
+        eos = self.tokenizer.eos_id
+        # One tensor from padded lists (not one small tensor per row): same values, fewer ops.
+        idx = torch.tensor([r + [eos] * (t - len(r)) for r in rows], dtype=torch.long)
+        target_mask = torch.tensor(
+            [
+                [0.0] * (len(e) - 1) + [1.0] * (len(r) - len(e)) + [0.0] * (t - len(r))
+                for e, r in zip(enc, rows, strict=True)
+            ]
+        )  # 1 where idx[:, 1:] is a completion token: predict every completion token
         return idx, target_mask
 
     def logprobs(
@@ -308,8 +345,10 @@ class Policy:
         logp_all = F.log_softmax(logits, dim=-1)
         tok = logp_all.gather(-1, idx[:, 1:].unsqueeze(-1)).squeeze(-1) * mask  # (B, T-1)
         out = {"token_logprobs": tok, "mask": mask, "logprobs": tok.sum(1)}
-        if with_entropy:
-            out["entropy"] = -(logp_all.exp() * logp_all).sum(-1) * mask
+        if with_entropy:  # a diagnostic: no gradient flows through it, so build no graph
+            with torch.no_grad():
+                lp = logp_all.detach()
+                out["entropy"] = -(lp.exp() * lp).sum(-1) * mask
         if with_hidden:
             last = mask.argmax(1)  # first completion target = position of the last prompt token
             out["hidden"] = h[torch.arange(len(last)), last]
@@ -317,7 +356,6 @@ class Policy:
 
     # ------------------------------------------------------------------ sampling
 
-    @torch.no_grad()
     def sample(
         self,
         prompts: Sequence[str] | str,
@@ -346,6 +384,21 @@ class Policy:
         Returns:
             :class:`SampleOutput` with N*S rows, prompt-major.
         """
+        # Inference mode (not just no_grad): no autograd bookkeeping on the ~100 small ops of
+        # every decode step. Outputs are cloned out of it, so callers may still use them in
+        # autograd.
+        with torch.inference_mode():
+            out = self._sample(prompts, num_samples, temperature, max_new_tokens, seed,
+                               max_think_tokens, min_think_tokens)  # fmt: skip
+        out.logprobs = out.logprobs.clone()
+        out.token_logprobs = [t.clone() for t in out.token_logprobs]
+        return out
+
+    def _sample(
+        self, prompts, num_samples, temperature, max_new_tokens, seed, max_think_tokens,
+        min_think_tokens,
+    ) -> SampleOutput:  # fmt: skip
+        """The body of :meth:`sample` (run under inference mode)."""
         if isinstance(prompts, str):
             prompts = [prompts]
         prompts = list(prompts)
@@ -383,17 +436,27 @@ class Policy:
             valid[i, p_len - len(e) :] = True
         pos = (valid[:, :p_len].long().cumsum(1) - 1).clamp(min=0)  # (B, P) positions per row
         h_dim = cfg.n_embd // cfg.n_head
+        # Prefill once per prompt, not once per sample: the S copies of a prompt are identical
+        # rows, so their keys, values and first logits are copied instead of recomputed.
+        first = torch.arange(0, b, num_samples)  # one row per prompt
+        n_p = len(first)
         caches = [
             (
-                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
-                torch.zeros(b, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
+                torch.zeros(n_p, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
+                torch.zeros(n_p, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
             )
             for _ in range(cfg.n_layer)
         ]
         # Prefill: causal and not a pad key; every query also sees itself (pads stay finite).
         causal = torch.tril(torch.ones(p_len, p_len, dtype=torch.bool))
-        mask = (causal & valid[:, None, :p_len]) | torch.eye(p_len, dtype=torch.bool)
-        logits = self.model(idx, pos, mask[:, None], caches, 0)[:, -1]  # (B, V)
+        mask = (causal & valid[first, None, :p_len]) | torch.eye(p_len, dtype=torch.bool)
+        logits = self.model(idx[first], pos[first], mask[:, None], caches, 0)[:, -1]  # (N, V)
+        if num_samples > 1:
+            logits = logits.repeat_interleave(num_samples, 0)  # (B, V)
+            caches = [
+                (k.repeat_interleave(num_samples, 0), v.repeat_interleave(num_samples, 0))
+                for k, v in caches
+            ]
         next_pos = pos[:, -1] + 1  # (B,)
         step_bias = torch.zeros(b, 1, 1, p_len + budget, dtype=dtype).masked_fill(
             ~valid[:, None, None], -math.inf
@@ -401,28 +464,31 @@ class Policy:
 
         out_ids = torch.full((b, budget), tok.eos_id, dtype=torch.long)
         out_lp = torch.zeros(b, budget, dtype=dtype)
-        n_gen = torch.zeros(b, dtype=torch.long)
-        final_done = torch.zeros(b, dtype=torch.bool)
         # Per live row: which output row it is, and its thinking state. Finished rows are
         # dropped from the batch now and then, so short answers stop costing compute.
         rows = torch.arange(b)
         done = torch.zeros(b, dtype=torch.bool)
+        # The thinking state machine only matters under budget forcing: skipped otherwise.
+        track_think = bool(min_think_tokens) or max_think_tokens is not None
         in_think = torch.zeros(b, dtype=torch.bool)
         thought = torch.zeros(b, dtype=torch.bool)
         think_len = torch.zeros(b, dtype=torch.long)
         stop_ids = torch.tensor([tok.end_think_id, tok.answer_id, tok.eos_id])
+        steps_run = 0
         for t in range(budget):
+            steps_run = t + 1
             logp = F.log_softmax(logits, dim=-1)  # the policy's own distribution (b, V)
-            z = logits.clone()
+            z = logits
             if min_think_tokens:
                 # Not thought yet, or thinking but short of the minimum: no way out of thinking.
+                z = logits.clone()
                 hold = ~thought | (in_think & (think_len < min_think_tokens))
                 z[hold.nonzero(as_tuple=True)[0].unsqueeze(1), stop_ids] = -math.inf
             if temperature == 0:
                 nxt = z.argmax(-1)
             else:
                 # Inverse-CDF sampling: one uniform per row (cheaper than torch.multinomial).
-                cdf = F.softmax(z / temperature, dim=-1).cumsum(-1)  # (b, V)
+                cdf = F.softmax(z if temperature == 1.0 else z / temperature, dim=-1).cumsum(-1)
                 # One draw per original row, every step, used or not: a row's sample then
                 # does not depend on which other rows have already finished.
                 u = torch.rand(b, 1, generator=gen)[rows]
@@ -430,29 +496,25 @@ class Policy:
             if max_think_tokens is not None:
                 force = in_think & (think_len >= max_think_tokens)
                 nxt = torch.where(force, torch.full_like(nxt, tok.end_think_id), nxt)
-            nxt = torch.where(done, torch.full_like(nxt, tok.eos_id), nxt)
+            nxt = nxt.masked_fill(done, tok.eos_id)
             out_ids[rows, t] = nxt
-            out_lp[rows, t] = torch.where(done, 0.0, logp.gather(1, nxt[:, None]).squeeze(1))
-            n_gen[rows] += (~done).long()
-            # Thinking state machine: <think> opens, </think> closes, tokens inside count.
-            think_len += (in_think & (nxt != tok.end_think_id)).long()
-            opened = nxt == tok.think_id
-            thought |= opened
-            in_think = (in_think | opened) & (nxt != tok.end_think_id)
-            thought |= nxt == tok.answer_id  # answering directly also ends the "may think" phase
+            out_lp[rows, t] = logp.gather(1, nxt[:, None]).squeeze(1).masked_fill(done, 0.0)
+            if track_think:
+                # Thinking state machine: <think> opens, </think> closes, tokens inside count.
+                think_len += (in_think & (nxt != tok.end_think_id)).long()
+                opened = nxt == tok.think_id
+                thought |= opened
+                in_think = (in_think | opened) & (nxt != tok.end_think_id)
+                thought |= nxt == tok.answer_id  # answering directly ends the "may think" phase
             done |= nxt == tok.eos_id
-            final_done[rows] = done
-            if bool(done.all()) or t == budget - 1:
+            n_done = int(done.sum())
+            if n_done == len(rows) or t == budget - 1:
                 break
-            if int(done.sum()) * 4 >= len(rows):  # a quarter finished: compact the batch
+            if n_done * 4 >= len(rows):  # a quarter finished: compact the batch
                 keep = (~done).nonzero(as_tuple=True)[0]
-                rows, nxt, next_pos = rows[keep], nxt[keep], next_pos[keep]
-                done, in_think, thought, think_len = (
-                    done[keep],
-                    in_think[keep],
-                    thought[keep],
-                    think_len[keep],
-                )
+                rows, nxt, next_pos, done = rows[keep], nxt[keep], next_pos[keep], done[keep]
+                if track_think:
+                    in_think, thought, think_len = in_think[keep], thought[keep], think_len[keep]
                 caches = [(k[keep], v[keep]) for k, v in caches]
                 step_bias = step_bias[keep]
             # One new column: this row's next position; it may see every valid key so far.
@@ -468,8 +530,13 @@ class Policy:
                 ]
             step_bias[:, :, :, col] = 0.0
             step_mask = step_bias[:, :, :, : col + 1]  # (b, 1, 1, S): 0 = visible, -inf = pad
-            logits = self.model(nxt[:, None], next_pos[:, None], step_mask, caches, col)[:, -1]
+            logits = self.model.decode_step(nxt, next_pos, step_mask, caches, col)
             next_pos = next_pos + 1
+        # A row is finished iff it wrote the end of sequence; it generated up to and including
+        # its first one (rows dropped from the batch keep the eos padding of out_ids after it).
+        is_eos = out_ids[:, :steps_run] == tok.eos_id
+        final_done = is_eos.any(1)
+        n_gen = torch.where(final_done, is_eos.long().argmax(1) + 1, steps_run)
 
         ids_list = out_ids.tolist()
         completions, token_ids, token_lps = [], [], []

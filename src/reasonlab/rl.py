@@ -57,8 +57,11 @@ from .policy import Policy
 from .tokenizer import CHECK, WAIT
 from .utils import set_seed
 
-#: Length buckets for the gradient pass (rows sorted by length, then split evenly).
-CHUNKS = 4
+#: Most length buckets for the gradient pass (rows sorted by prompt + completion length).
+CHUNKS = 8
+#: What one more bucket costs, in padded token positions (the fixed cost of one more forward
+#: and backward pass; measured on one thread with the 2 x 64 model).
+CHUNK_OVERHEAD = 96
 OBJECTIVES = ("reinforce", "star")
 
 
@@ -139,11 +142,51 @@ class Critic(nn.Module):
         return self.net(h).squeeze(-1)
 
 
-def _length_chunks(lengths: Sequence[int], n: int) -> list[list[int]]:
-    """Row indices sorted by length and cut into ``n`` nearly equal chunks."""
+def _length_chunks(lengths: Sequence[int], n: int, overhead: int = 0) -> list[list[int]]:
+    """Row indices sorted by length and cut into at most ``n`` chunks.
+
+    With ``overhead == 0``: ``n`` nearly equal chunks. Otherwise the cuts minimise the padded
+    size, ``sum(rows * longest)`` over chunks plus ``overhead`` per chunk, by a small dynamic
+    programme. Lengths here are bimodal (answers of a few tokens, thinking of tens), which
+    equal-count cuts pad badly (28-38% of the positions were padding, 15-23% with these cuts).
+    """
     order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-    cuts = [k * len(order) // n for k in range(n + 1)]
-    return [order[cuts[k] : cuts[k + 1]] for k in range(n) if cuts[k + 1] > cuts[k]]
+    if overhead <= 0:
+        cuts = [k * len(order) // n for k in range(n + 1)]
+        return [order[cuts[k] : cuts[k + 1]] for k in range(n) if cuts[k + 1] > cuts[k]]
+    ls = [lengths[i] for i in order]
+    # A cut only pays off between two different lengths: search over those positions only.
+    pts = [0, *(j for j in range(1, len(ls) + 1) if j == len(ls) or ls[j] != ls[j - 1])]
+    m, inf = len(pts) - 1, float("inf")
+    # best[k][j]: cheapest split of the first pts[j] rows into k chunks; a chunk of the rows
+    # pts[i]..pts[j] costs its row count times its longest row (the last one: rows are sorted).
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    arg = [[0] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for k in range(1, n + 1):
+        bk, bprev, ak = best[k], best[k - 1], arg[k]
+        for j in range(1, m + 1):
+            top, pj = ls[pts[j] - 1], pts[j]
+            for i in range(k - 1, j):
+                c = bprev[i] + (pj - pts[i]) * top + overhead
+                if c < bk[j]:
+                    bk[j], ak[j] = c, i
+    k = min(range(1, n + 1), key=lambda kk: best[kk][m])
+    chunks, j = [], m
+    while k > 0:
+        i = arg[k][j]
+        chunks.append(order[pts[i] : pts[j]])
+        j, k = i, k - 1
+    return chunks[::-1]
+
+
+def update_chunks(policy: Policy, batch: Batch) -> list[list[int]]:
+    """The rows of ``batch`` in length buckets for the gradient pass: sorted by the length the
+    forward pass sees (prompt + completion), cut where the padding saved pays for a pass."""
+    tok = policy.tokenizer
+    prompt_len = {q: len(tok.encode(q)) for q in set(batch.prompts)}
+    lengths = [prompt_len[q] + n for q, n in zip(batch.prompts, batch.out.num_tokens, strict=True)]
+    return _length_chunks(lengths, CHUNKS, CHUNK_OVERHEAD)
 
 
 def _as_log(trajectories):
@@ -288,7 +331,7 @@ def accumulate_gradients(
     succ = (batch.correct > 0).float()
     prompts, ids = batch.prompts, batch.out.token_ids
     stats = {"loss": 0.0, "kl": 0.0, "ent_sum": 0.0, "ent_n": 0.0, "values": []}
-    for ci, ch in enumerate(_length_chunks(batch.out.num_tokens, CHUNKS)):
+    for ci, ch in enumerate(update_chunks(policy, batch)):
         cp, cids, idx = [prompts[i] for i in ch], [ids[i] for i in ch], torch.tensor(ch)
         cur = policy.logprobs(cp, cids, with_entropy=epoch == 0, with_hidden=critic is not None)
         tok_lp, mask = cur["token_logprobs"], cur["mask"]
@@ -329,7 +372,7 @@ def update(learner: Learner, batch: Batch, cfg: RLConfig, step: int) -> dict:
     policy.model.train()
     want_kl = cfg.kl_coef > 0 or step % cfg.eval_every == 0 or step == cfg.steps
     if cfg.algorithm != "reinforce":  # per-token advantages: reasonlab.credit
-        chunks = _length_chunks(batch.out.num_tokens, CHUNKS)
+        chunks = update_chunks(policy, batch)
         keep, _ = sample_weights(batch, cfg)
         stats = credit.update(learner, batch, cfg, step, chunks, keep, want_kl=want_kl)
         stats["kl"] = stats["kl"] if want_kl else learner.last_kl
