@@ -153,4 +153,3 @@ def test_fingerprint_names_torch_the_kernels_and_the_threads(monkeypatch):
     assert set(fp) == {"torch", "cpu_capability", "aten_cpu_capability", "threads"}
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
     assert artifacts.fingerprint()["aten_cpu_capability"] == "avx2"
-

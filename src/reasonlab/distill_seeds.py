@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import platform
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
@@ -91,20 +90,6 @@ def split_part(part: str) -> tuple[str, int]:
     if size not in SIZES or not s.isdigit() or int(s) not in SEEDS:
         raise ValueError(f"unknown part {part!r}; known: tutor, {', '.join(parts())}")
     return size, int(s)
-
-
-def fingerprint() -> dict:
-    """What decides the last bits of a training run here: torch's version and the CPU kernels
-    it dispatches to (AVX2 and AVX-512 round differently), plus the thread count."""
-    from .utils import NUM_THREADS
-
-    cpu = torch.backends.cpu.get_cpu_capability()
-    return {
-        "torch": torch.__version__,
-        "cpu": cpu,
-        "machine": platform.machine(),
-        "threads": NUM_THREADS,
-    }
 
 
 def rounded(obj, digits: int = DIGITS):
@@ -239,7 +224,6 @@ def build_part(part: str, out_dir: Path = DATA_DIR, cfg: DistillConfig | None = 
     content, policies = run_seed(size, seed, distill.tutor_traces(out_dir / TRACES_FILE), cfg)
     head = content.pop("head")
     doc = {"size": size, "seed": seed, **rounded(content), "head": head}
-    doc["built_with"] = fingerprint()
     _write(part_path(part, out_dir), doc)
     if seed == SEEDS[0]:
         torch.save(policies["distill"].state(), out_dir / f"student-{size}.pt")
