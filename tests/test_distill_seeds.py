@@ -124,6 +124,7 @@ def test_shipped_parts_are_complete_paired_and_fair(shipped):
             assert [r["plain_share"] for r in p["mix"]] == list(cfg.mix_ratios)
             for r in p["mix"][1:] + p["filter"]:
                 m = cfg.sweep_multiple if "plain_share" in r else cfg.filter_multiple
+                assert r["budget_multiple"] == m
                 assert m * budget <= r["flops"] * (1 + 1e-9) and r["flops"] < 1.05 * m * budget
         # Paired: one student shape per size, every arm of a seed from that seed's base.
         assert len({r["params"] for p in seed_parts for r in p["rows"][2:]}) == 1

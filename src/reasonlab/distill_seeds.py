@@ -205,12 +205,14 @@ def run_seed(
         # the distill row at the sweep budget, so only the positive shares are trained.
         twin = pick(rows, arm="distill", budget_multiple=cfg.sweep_multiple)
         zero = {**twin, "plain_share": 0.0}
-        for k in ("arm", "budget_multiple"):
-            zero.pop(k)
+        zero.pop("arm")
         shares = [r for r in cfg.mix_ratios if r > 0]
         mix = distill.mix_sweep(traces, cfg.sweep_multiple * budget, cfg, size, ratios=shares)
         out["mix"] = [zero, *mix] if 0.0 in cfg.mix_ratios else mix
         out["filter"] = distill.filter_case(traces, cfg.filter_multiple * budget, cfg, size)
+        # Each sweep ran one budget: label its rows with its multiple of the RLVR budget.
+        for group, m in (("mix", cfg.sweep_multiple), ("filter", cfg.filter_multiple)):
+            out[group] = [{**r, "budget_multiple": m} for r in out[group]]
     return out, policies
 
 
