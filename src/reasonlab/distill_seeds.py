@@ -413,16 +413,6 @@ def differences(by_size: Mapping[str, Sequence[Mapping]]) -> list[dict]:
     return out
 
 
-def budget_curves(seed_parts: Sequence[Mapping]) -> list[list[dict]]:
-    """Per seed, the distill arm's rows by budget multiple with the base at multiple 0 (the
-    histories :func:`reasonlab.stats.band` takes, ``x="budget_multiple"``)."""
-    out = []
-    for p in seed_parts:
-        rows = [r for r in p["rows"] if r["arm"] in ("base", "distill")]
-        out.append(sorted(rows, key=lambda r: r["budget_multiple"]))
-    return out
-
-
 def results(data_dir: Path = DATA_DIR) -> dict:
     """Everything notebook 09 shows, from the shipped parts: ``config``, ``tutor`` (seed-0
     rows), ``parts`` (per size, per seed), ``arms``, ``mix``, ``filter``, ``differences``."""
