@@ -36,8 +36,9 @@ def test_build_order_puts_parents_first():
     for a in build.all_artifacts():
         for p in a.parents:
             assert names.index(p) < names.index(a.name), (a.name, p)
-    assert build.select(["distill/quarter-s1", "zoo"], build.by_name())[:3] == [
+    assert build.select(["distill/quarter-s1", "zoo"], build.by_name())[:8] == [
         "zoo/base",
+        *(f"zoo/base-s{s}" for s in zoo.SEEDS),
         "zoo/base-multi",
         "zoo/rlvr",
     ]
@@ -153,3 +154,9 @@ def test_fingerprint_names_torch_the_kernels_and_the_threads(monkeypatch):
     assert set(fp) == {"torch", "cpu_capability", "aten_cpu_capability", "threads"}
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
     assert artifacts.fingerprint()["aten_cpu_capability"] == "avx2"
+
+
+def test_every_zoo_checkpoint_records_its_fingerprint():
+    for a in build.all_artifacts():
+        if a.stage == "zoo":
+            assert artifacts.made_with(a.name) is not None, a.name

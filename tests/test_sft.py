@@ -27,6 +27,28 @@ def test_bucketed_loss_equals_one_batch():
     assert torch.allclose(a, b, atol=1e-5)
 
 
+def test_direct_answers_teach_digits_only_up_to_direct_max_difficulty():
+    """Above ``direct_max_difficulty`` a direct answer trains its marker and end of sequence,
+    never its digits; thinking demonstrations train every step and the answer."""
+    import random
+
+    pol = Policy()
+    tok = pol.tokenizer
+    probs = tasks.make("math", 40, seed=0)
+    think = [i % 2 == 0 for i in range(40)]
+    for limit in (1, 2, None):
+        cfg = SFTConfig(direct_max_difficulty=limit)
+        _, ids, w = sft.encode_demonstrations(pol, probs, think, random.Random(0), cfg)
+        for p, th, c, wi in zip(probs, think, ids, w, strict=True):
+            digits = len(tok.encode(p.answer))
+            answer_w = wi[-1 - digits : -1]  # the answer's digits come just before the end
+            muted = not th and limit is not None and p.difficulty > limit
+            assert answer_w == [0.0 if muted else 1.0] * digits, (p, th, limit)
+            assert wi[-1] == 1.0 and wi[-2 - digits] == 1.0  # end of sequence and "#### "
+            assert c[-2 - digits] == tok.encode(tasks.ANSWER)[-1]
+    assert {p.difficulty for p in probs} == {1, 2, 3, 4}
+
+
 def test_train_base_learns_and_is_bit_identical():
     p1, h1 = sft.train_base(TINY, progress=False)
     p2, h2 = sft.train_base(TINY, progress=False)

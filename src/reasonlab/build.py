@@ -2,7 +2,8 @@
 
 The order is the data flow (each stage starts from the ones before it):
 
-1. ``zoo/*``: the checkpoints (``base`` and ``base-multi`` by SFT, then ``rlvr`` from ``base``);
+1. ``zoo/*``: the checkpoints (``base``, its other-seed twins ``base-s1`` .. ``base-s5`` and
+   ``base-multi`` by SFT, then ``rlvr`` from ``base``);
 2. ``testtime/*``: the per-difficulty sweeps and the large-k sweep of notebook 11, sampled from
    ``zoo/base`` and ``zoo/rlvr``, and the short RL runs with a difficulty-scaled token cost
    (before the labs, which may read them);
@@ -241,7 +242,8 @@ def all_artifacts() -> list[Artifact]:
     from .labs import LABS
     from .testtime import ARTIFACTS as TESTTIME
 
-    out = [_zoo(n) for n in ("base", "base-multi", "rlvr") if zoo.recipe(n).shipped]
+    order = ("base", *map(zoo.seed_base, zoo.SEEDS), "base-multi", "rlvr")
+    out = [_zoo(n) for n in order if zoo.recipe(n).shipped]
     out += [_testtime(n) for n in (*TESTTIME, "trained")]
     out += [_experiment(n) for n in [*ex.RUNS, *ex.TABLES]]
     out += [_distill(p) for p in _distill_parts()]
