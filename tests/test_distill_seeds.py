@@ -48,7 +48,7 @@ def _fake_parts(offsets):
     for off in offsets:
 
         def row(arm, m, p, **kw):
-            rates = {"pass_rate": p, "pass_rate/d2": p}
+            rates = {"pass_rate": p, "pass_rate/d2": p, "think/usage": 1.0}
             return {"arm": arm, "budget_multiple": m, **rates, "params": 10, **kw}
 
         rows = [

@@ -350,9 +350,10 @@ def _diff_row(
     }
 
 
+TOKENS = "tokens_per_answer"
 #: The arm comparisons notebook 09 draws, at the RLVR budget: (label, arm a, arm b, metrics).
 ARM_COMPARISONS = (
-    ("distill - sft", "distill", "sft", ("pass_rate", "pass_rate/d2")),
+    ("distill - sft", "distill", "sft", ("pass_rate", "pass_rate/d2", "think/usage")),
     ("distill - rlvr", "distill", "rlvr", ("pass_rate",)),
     ("sft - rlvr", "sft", "rlvr", ("pass_rate",)),
     ("rlvr - base", "rlvr", "base", ("pass_rate",)),
@@ -365,10 +366,12 @@ def differences(by_size: Mapping[str, Sequence[Mapping]]) -> list[dict]:
 
     * at the RLVR budget, per size: :data:`ARM_COMPARISONS`;
     * at the largest distillation budget: the student minus 90% of the tutor (same evaluation
-      sets), and the half student minus the quarter one (same seeds: same SFT draw and sets);
+      sets; group ``tutor``), the student minus itself at the budget before (is the curve still
+      rising?) and the half student minus the quarter one (same seeds: same SFT draw and sets;
+      group ``budget``);
     * the quarter student's mix ratios minus share 0, and the trace filters minus all traces.
 
-    Each row: ``group`` (``arms``, ``tutor``, ``mix``, ``filter``: the list items above),
+    Each row: ``group`` (``arms``, ``tutor``, ``budget``, ``mix``, ``filter``),
     ``comparison``, ``size``, ``metric``, ``difference`` (``{"mean", "ci95", ...}``) and
     ``distinguishable`` (the interval excludes 0).
     """
@@ -387,18 +390,26 @@ def differences(by_size: Mapping[str, Sequence[Mapping]]) -> list[dict]:
         tut = per_seed(sp, "rows", "pass_rate", arm="tutor")
         label = f"distill {top:g}x - 0.9 tutor"
         out.append(_diff_row("tutor", label, size, "pass_rate", dist, [0.9 * t for t in tut]))
+    prev = sorted(cfg["distill_multiples"])[-2] if len(cfg["distill_multiples"]) > 1 else None
+    for size, sp in by_size.items():
+        if prev is None:
+            break
+        a, b = (
+            per_seed(sp, "rows", "pass_rate", arm="distill", budget_multiple=m) for m in (top, prev)
+        )
+        out.append(_diff_row("budget", f"distill {top:g}x - {prev:g}x", size, "pass_rate", a, b))
     if {"quarter", "half"} <= set(by_size):
         for m in ("pass_rate", "pass_rate/d4"):
             h, q = (
                 per_seed(by_size[s], "rows", m, arm="distill", budget_multiple=top)
                 for s in ("half", "quarter")
             )
-            out.append(_diff_row("tutor", f"half - quarter, distill {top:g}x", "both", m, h, q))
+            out.append(_diff_row("budget", f"half - quarter, distill {top:g}x", "both", m, h, q))
     sp = by_size.get("quarter")
     if sp and sp[0]["mix"]:
         for r in sp[0]["mix"][1:]:
             s = r["plain_share"]
-            for m in ("pass_rate", "pass_rate/d4", "logic/pass_rate", "think/usage"):
+            for m in ("pass_rate", "pass_rate/d4", "logic/pass_rate", "think/usage", TOKENS):
                 va = per_seed(sp, "mix", m, plain_share=s)
                 vb = per_seed(sp, "mix", m, plain_share=0.0)
                 out.append(_diff_row("mix", f"plain share {s:g} - 0", "quarter", m, va, vb))
@@ -406,7 +417,7 @@ def differences(by_size: Mapping[str, Sequence[Mapping]]) -> list[dict]:
         fm = cfg["filter_multiple"]
         for r in sp[0]["filter"]:
             t = r["traces"]
-            for m in ("pass_rate", "pass_rate/d2", "think/usage"):
+            for m in ("pass_rate", "pass_rate/d2", "think/usage", "steps"):
                 va = per_seed(sp, "filter", m, traces=t)
                 vb = per_seed(sp, "rows", m, arm="distill", budget_multiple=fm)
                 out.append(_diff_row("filter", f"traces {t} - all", "quarter", m, va, vb))
