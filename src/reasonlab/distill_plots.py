@@ -174,8 +174,12 @@ def plot_mix(rows: Rows) -> Figure:
 def summary_table(
     rows: Rows, columns: Sequence[str], *, caption: str | None = None, digits: int = 3
 ) -> tables.Table:
-    """Summary rows as a table: interval cells read ``mean [lo, hi]``."""
-    return tables.show(rows, columns, digits=digits, headers=HEADERS, caption=caption)
+    """Summary rows as a table: interval cells read ``mean [lo, hi]``, FLOPs as ``4.89e+10``."""
+    shown = [
+        {**r, "flops": f"{r['flops']:.3g}"} if isinstance(r.get("flops"), float) else r
+        for r in rows
+    ]
+    return tables.show(shown, columns, digits=digits, headers=HEADERS, caption=caption)
 
 
 def difference_table(
