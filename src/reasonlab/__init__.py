@@ -19,6 +19,7 @@ _SUBMODULES = (
     "build",
     "distill",
     "distill_plots",
+    "distill_seeds",
     "estimators",
     "evaluation",
     "experiment_plots",

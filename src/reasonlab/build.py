@@ -10,8 +10,8 @@ The order is the data flow (each stage starts from the ones before it):
 3. ``experiments/*``: the comparison runs of notebooks 03-04 over five paired seeds
    (``experiments/seeds/<arm>``, each seed from its own base ``zoo/base-s<seed>``) and the
    gradient-variance table (``experiments/gradvar``, from ``zoo/base``);
-4. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then the students;
-   ``mix`` and ``filter`` spend the budget that ``quarter`` measured;
+4. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then every arm of
+   each student size at each of its seeds (``distill/quarter-s1`` ... ``distill/half-s5``);
 5. ``labs/*``: the labs' data, from the zoo's checkpoints.
 
 With no name, every artifact that is not fresh (see :mod:`reasonlab.artifacts`) is built;
@@ -160,51 +160,49 @@ def _experiment_seeds(arm: str) -> Artifact:
 
 # ----------------------------------------------------------------------------- distillation
 
-_DISTILL_FILES = {
-    "tutor": ("tutor_traces.jsonl.gz", "tutor.json"),
-    "quarter": ("budget-quarter.json", "compare-quarter.json", "student-quarter.pt"),
-    "half": ("budget-half.json", "compare-half.json", "student-half.pt"),
-    "mix": ("mix.json",),
-    "filter": ("filter.json",),
-}
-_DISTILL_PARENTS = {
-    "tutor": ("zoo/base", "zoo/rlvr"),
-    "quarter": ("zoo/base", "distill/tutor"),
-    "half": ("zoo/base", "distill/tutor"),
-    "mix": ("distill/tutor", "distill/quarter"),
-    "filter": ("distill/tutor", "distill/quarter"),
-}
-
-
 #: The :class:`~reasonlab.distill.DistillConfig` fields each part reads (a sweep's budget
 #: multiple does not change the tutor's log, so changing it must not make the log stale).
 _MEASURE = ("eval_size", "logic_eval_size", "seed")
 _STUDENT = (*_MEASURE, "base_steps", "rl_steps", "batch_size", "lr", "distill_multiples")
-_DISTILL_FIELDS = {
-    "tutor": _MEASURE,
-    "quarter": _STUDENT,
-    "half": _STUDENT,
-    "mix": (*_STUDENT, "plain_pool", "mix_ratios", "sweep_multiple"),
-    "filter": (*_STUDENT, "late_from", "filter_multiple"),
-}
+_EXTRAS = ("plain_pool", "mix_ratios", "sweep_multiple", "late_from", "filter_multiple")
+
+
+def _distill_parts() -> list[str]:
+    from . import distill_seeds
+
+    return ["tutor", *distill_seeds.parts()]
 
 
 def _distill(part: str) -> Artifact:
-    def recipe() -> dict:
-        from . import distill
+    """``distill/tutor`` (the tutor's trace log), then ``distill/<size>-s<seed>``: one student
+    size at one seed, every arm (:mod:`reasonlab.distill_seeds`)."""
 
-        cfg = asdict(distill.DistillConfig())
-        return {"part": part, **{k: cfg[k] for k in _DISTILL_FIELDS[part]}}
+    def recipe() -> dict:
+        from . import distill, distill_seeds
+
+        if part == "tutor":
+            cfg = asdict(distill.DistillConfig())
+            return {"part": part, **{k: cfg[k] for k in _MEASURE}}
+        size, seed = distill_seeds.split_part(part)
+        cfg = asdict(distill.DistillConfig(seed=seed))
+        fields = (*_STUDENT, *(_EXTRAS if size == "quarter" else ()))
+        return {"part": part, "head": distill_seeds.HEAD_STEPS, **{k: cfg[k] for k in fields}}
 
     def files() -> list[Path]:
-        return [DATA_DIR / "distill" / f for f in _DISTILL_FILES[part]]
+        from . import distill_seeds
+
+        rel = ["tutor_traces.jsonl.gz", "tutor.json"] if part == "tutor" else None
+        rel = rel or distill_seeds.part_files(part)
+        return [DATA_DIR / "distill" / f for f in rel]
 
     def make() -> None:
-        from . import distill
+        from . import distill_seeds
 
-        distill.build(part)
+        distill_seeds.build_part(part)
 
-    return Artifact(f"distill/{part}", recipe, files, make, _DISTILL_PARENTS[part])
+    # A student's base is the zoo's base recipe at the student's size: zoo/base's recipe enters.
+    parents = ("zoo/base", "zoo/rlvr") if part == "tutor" else ("zoo/base", "distill/tutor")
+    return Artifact(f"distill/{part}", recipe, files, make, parents)
 
 
 # ----------------------------------------------------------------------------- labs
@@ -263,7 +261,7 @@ def all_artifacts() -> list[Artifact]:
     out += [_testtime(n) for n in (*TESTTIME, "trained")]
     out += [_experiment(n) for n in ex.TABLES]
     out += [_experiment_seeds(arm) for arm in xs.ARMS]
-    out += [_distill(p) for p in _DISTILL_FILES]
+    out += [_distill(p) for p in _distill_parts()]
     out += [_lab(n) for n in LABS]
     return out
 
