@@ -4,6 +4,7 @@ Colab set-up cell, launch links and stored outputs, and the self-hosted JavaScri
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -166,7 +167,7 @@ def _sync_notebooks():
 #: Notebooks other helpers are re-executing: their figures are described in figures.json, but
 #: `scripts/sync_notebooks.py` has not been run on them yet. Run it after merging their new outputs
 #: and remove them from here (the strict xfail below fails once a notebook is in sync).
-ALT_TEXT_PENDING = {"09_distillation"}
+ALT_TEXT_PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -280,8 +281,11 @@ def test_student_edition_cuts_every_solution_and_keeps_the_exercises(path):
 
 # ------------------------------------------------------------------ the chapter's total time
 
+#: "**Time**: about 30 minutes to read; under a minute to run ... (about 7 seconds)." or
+#: "...; about 1 minute to run ...": minutes to read, and the run time in seconds or minutes
 NOTEBOOK_TIME = re.compile(
-    r"\*\*Time\*\*: about (\d+) minutes? to read[^;]*; about (\d+) minutes? to run"
+    r"\*\*Time\*\*: about (\d+) minutes? to read[^;]*; (?:about (\d+) minutes? to run|"
+    r"under a minute to run[^(]*\(about (\d+) seconds\))"
 )
 INTRO_TIME = re.compile(
     r"takes about (\S+) minutes, and running every notebook about (\S+)\s+minutes", re.S
@@ -297,8 +301,10 @@ def test_intro_gives_the_sum_of_the_notebooks_times():
         )
         m = NOTEBOOK_TIME.search(markdown)
         if m:
-            found[path.stem] = (int(m.group(1)), int(m.group(2)))
-    read, run = (sum(t[i] for t in found.values()) for i in (0, 1))
+            seconds = 60 * int(m.group(2)) if m.group(2) else int(m.group(3))
+            found[path.stem] = (int(m.group(1)), seconds)
+    read = sum(t[0] for t in found.values())
+    run = math.ceil(sum(t[1] for t in found.values()) / 60)  # whole minutes, rounded up
     intro = INTRO_TIME.search((ROOT / "book" / "intro.md").read_text())
     assert intro, "book/intro.md no longer gives the chapter's total time"
     missing = [p.stem for p in NOTEBOOKS if p.stem not in found]
