@@ -630,6 +630,10 @@ def test_scaling_facts_of_the_zoo_policies():
     assert r1["pass_at_k"] > b1["pass_at_k"] + 0.3  # RL raises pass@1
     assert r1["think/usage"] > 0.9 > b1["think/usage"]  # by thinking
     assert r1_capped["pass_at_k"] < r1["pass_at_k"] - 0.3  # so cutting the chain hurts
-    assert b8["majority_at_k"] > b1["majority_at_k"] + 0.1  # voting helps the base policy
+    # The base thinks on a quarter of its samples and its direct answers above one digit are
+    # never right: its right answers are scattered, so more voters lose to wrong ones (notebook
+    # 05), while a verifier would find them (pass@8 far above pass@1).
+    assert b8["majority_at_k"] < b1["majority_at_k"]
+    assert b8["pass_at_k"] > b1["pass_at_k"] + 0.3
     assert r1["answers/distinct"] < b1["answers/distinct"]  # RL answers are narrower
     assert r8["pass_at_k"] >= r8["majority_at_k"] and b8["pass_at_k"] >= b8["majority_at_k"]
