@@ -257,18 +257,13 @@ def final_table(
 
 
 def format_table(rows: Sequence[Mapping], columns: Sequence[str], *, digits: int = 3) -> str:
-    """A fixed-width text table (floats rounded to ``digits``), for printing in a notebook."""
+    """A fixed-width text table (floats rounded to ``digits``): :func:`reasonlab.tables.text`.
 
-    def cell(v) -> str:
-        if isinstance(v, float):
-            return "nan" if math.isnan(v) else f"{v:.{digits}f}"
-        return str(v)
+    Notebooks show tables with :func:`reasonlab.tables.show` (HTML); this is the console form.
+    """
+    from .tables import text
 
-    body = [[cell(r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(b[j]) for b in body)) for j, c in enumerate(columns)]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(b, widths, strict=True)) for b in body]
-    return "\n".join(lines)
+    return text(rows, columns, digits=digits)
 
 
 # ----------------------------------------------------------------------------- gradient noise

@@ -518,15 +518,7 @@ def frontier(
 
 
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, digits: int = 3) -> str:
-    """A plain-text table of some columns, floats rounded, for printing in a notebook."""
+    """A plain-text table of some columns, floats rounded: :func:`reasonlab.tables.text`."""
+    from .tables import text
 
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:.{digits}f}"
-        return "-" if value is None else str(value)
-
-    body = [[cell(r[c]) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(b, widths, strict=True)) for b in body]
-    return "\n".join(lines)
+    return text(rows, columns, digits=digits)
