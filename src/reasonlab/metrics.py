@@ -30,6 +30,7 @@ LOSS = "loss"
 WALL_S = "wall_s"
 VALUE_LOSS = "value_loss"  #: ppo_gae, vineppo, grpo rows (0 without a value model)
 EXTRA_TOKENS = "extra_tokens"  #: ppo_gae, vineppo, grpo rows (0 but for vineppo)
+VERIFIED = "reward/verified"  #: rows of runs whose reward is not the verifier (RLConfig.reward)
 
 # Held-out (evaluate, and the rows of train_rlvr that carry it) --------------------------------
 PASS_RATE = "pass_rate"
@@ -54,6 +55,7 @@ DESCRIPTIONS = {
     WALL_S: "training time so far in seconds (held-out evaluation excluded)",
     VALUE_LOSS: "the per-token value model's regression loss (ppo_gae)",
     EXTRA_TOKENS: "tokens VinePPO's value rollouts generated in this update",
+    VERIFIED: "share of the training batch the verifier accepts, when the reward is a proxy",
     PASS_RATE: "share of held-out samples the verifier accepts",
     TOKENS_PER_ANSWER: "generated tokens per problem (all samples of it)",
 }

@@ -43,7 +43,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from . import credit, metrics, tasks
+from . import credit, metrics, tasks, training_rewards
 from .evaluation import evaluate, thinks
 from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers know from rl)
     BASELINES,
@@ -63,6 +63,9 @@ CHUNKS = 8
 #: and backward pass; measured on one thread with the 2 x 64 model).
 CHUNK_OVERHEAD = 96
 OBJECTIVES = ("reinforce", "star")
+#: ``RLConfig`` fields added after the first shipped runs; ``recipe()`` omits them at their
+#: defaults, so the runs of before keep their hashes (and their shipped artifacts).
+LATER_FIELDS = (*credit.CREDIT_FIELDS, "reward")
 
 
 @dataclass(frozen=True)
@@ -97,13 +100,15 @@ class RLConfig:
     lam: float = 0.95  #: GAE lambda: 1 = Monte Carlo, 0 = one-step TD (ppo_gae)
     value_lr: float = 1e-4  #: Adam learning rate of the per-token value model (ppo_gae)
     vine_k: int = 4  #: VinePPO rollouts per step boundary (vineppo)
+    #: what is rewarded (reasonlab.training_rewards): verifier | a proxy | a control
+    reward: str = "verifier"
 
     def recipe(self) -> dict:
-        """The fields as a dict for recipe hashes, without the credit fields at their defaults
+        """The fields as a dict for recipe hashes, without :data:`LATER_FIELDS` at their defaults
         (a config of before they existed keeps its hash, and its shipped artifacts)."""
         out = asdict(self)
         for f in fields(self):
-            if f.name in credit.CREDIT_FIELDS and out[f.name] == f.default:
+            if f.name in LATER_FIELDS and out[f.name] == f.default:
                 del out[f.name]
         return out
 
@@ -113,6 +118,7 @@ class RLConfig:
 
     def __post_init__(self) -> None:
         credit.check_config(self)
+        training_rewards.check(self.reward)
         if self.baseline not in BASELINES:
             raise ValueError(f"unknown baseline {self.baseline!r}; choose one of {BASELINES}")
         if self.objective not in OBJECTIVES:
@@ -213,7 +219,8 @@ class Batch:
         out: the policy's :class:`~reasonlab.policy.SampleOutput`.
         results: the verifier's results, one per row (set by :func:`verify`).
         correct: (N*S,) the verdicts, 0 or 1.
-        reward: (N, S) verdict minus the token cost.
+        reward: (N, S) verdict (or ``RLConfig.reward``'s proxy) minus the token cost.
+        proxy: True when the reward is not the verifier's verdict.
     """
 
     rows: list[tasks.Problem]
@@ -221,6 +228,7 @@ class Batch:
     results: list = field(default_factory=list)
     correct: torch.Tensor | None = None
     reward: torch.Tensor | None = None
+    proxy: bool = False
 
     @property
     def prompts(self) -> list[str]:
@@ -240,13 +248,18 @@ def rollout(policy: Policy, problems, rng: random.Random, cfg: RLConfig, step: i
     return Batch([p for p in batch for _ in range(cfg.num_samples)], out)
 
 
-def verify(batch: Batch, cfg: RLConfig) -> Batch:
+def verify(batch: Batch, cfg: RLConfig, step: int = 0) -> Batch:
     """2. Verify: the reward is the verdict on the final answer (minus a token cost), nothing
-    else; thinking is never rewarded."""
+    else; thinking is never rewarded. With ``cfg.reward`` other than ``"verifier"`` a proxy or a
+    control replaces the verdict in the reward; ``batch.correct`` is still the verdict."""
     batch.results = tasks.verify_batch(batch.rows, batch.out.completions)
     batch.correct = torch.tensor([float(r.reward) for r in batch.results])
+    score = training_rewards.reward(
+        cfg.reward, batch.rows, batch.out.completions, batch.correct, cfg.seed * 1_000_003 + step
+    )
+    batch.proxy = cfg.reward != "verifier"
     n_tok = torch.tensor(batch.out.num_tokens, dtype=torch.float)
-    batch.reward = (batch.correct - cfg.cost_per_token * n_tok).view(cfg.prompts_per_step, -1)
+    batch.reward = (score - cfg.cost_per_token * n_tok).view(cfg.prompts_per_step, -1)
     return batch
 
 
@@ -433,6 +446,7 @@ def log_row(step: int, batch: Batch, stats: dict, wall: float) -> dict:
         metrics.LOSS: stats["loss"],
         metrics.WALL_S: wall,
         **{k: stats[k] for k in (metrics.VALUE_LOSS, metrics.EXTRA_TOKENS) if k in stats},
+        **({metrics.VERIFIED: float(batch.correct.mean())} if batch.proxy else {}),
     }
 
 
@@ -511,7 +525,7 @@ def train_rlvr(
     )
     for step in bar:
         t0 = time.perf_counter()
-        batch = verify(rollout(policy, problems, rng, cfg, step), cfg)
+        batch = verify(rollout(policy, problems, rng, cfg, step), cfg, step)
         if log is not None:
             log.append(successes(batch, step, policy.name))
         stats = update(learner, batch, cfg, step)
