@@ -17,7 +17,7 @@ import argparse
 import time
 
 import reasonlab as rl
-from reasonlab import distill
+from reasonlab.shipped import distill
 
 
 def throughput(policy, prompts: list[str], batch: int, repeats: int) -> dict[str, float]:

@@ -28,9 +28,9 @@ import time
 
 import numpy as np
 
+from reasonlab.core.utils import set_seed
 from reasonlab.labs import LABS
 from reasonlab.labs.static import LiveView, view_html
-from reasonlab.utils import set_seed
 
 
 def clear_caches(module) -> None:

@@ -31,12 +31,14 @@ import time
 
 import torch
 
-from reasonlab import metrics, tasks, zoo
-from reasonlab import rl as rl_module
-from reasonlab.evaluation import evaluate, self_check_stats
-from reasonlab.rl import RLConfig, train_rlvr
-from reasonlab.sft import train_base
-from reasonlab.utils import NUM_THREADS, set_seed
+from reasonlab.core import metrics
+from reasonlab.core.utils import NUM_THREADS, set_seed
+from reasonlab.measurement.evaluation import evaluate, self_check_stats
+from reasonlab.shipped import zoo
+from reasonlab.training import rl as rl_module
+from reasonlab.training.rl import RLConfig, train_rlvr
+from reasonlab.training.sft import train_base
+from reasonlab.world import tasks
 
 EVAL_N = 400  # held-out problems, 100 per difficulty
 GEN_PROMPTS, GEN_SAMPLES = 128, 8

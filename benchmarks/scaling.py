@@ -18,8 +18,8 @@ import json
 import time
 
 import reasonlab as rl
-from reasonlab import scaling
-from reasonlab.scaling_experiments import curves, judge
+from reasonlab.measurement import scaling
+from reasonlab.measurement.sweeps import curves, judge
 
 KS = (1, 2, 4, 8, 16, 32)
 

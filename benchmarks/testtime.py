@@ -22,7 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from reasonlab import adaptive_thinking, allocation, testtime
+from reasonlab.measurement import allocation
+from reasonlab.shipped import adaptive_thinking, testtime
 
 
 def summary(policy: str = "rlvr", family: str = "vote", crossover_digits: int = 4) -> dict:

@@ -9,10 +9,12 @@ import pytest
 import torch
 
 import reasonlab
-from reasonlab import artifacts, build, zoo
-from reasonlab import experiments_seeds as xs
-from reasonlab.artifacts import DATA_DIR
-from reasonlab.policy import ModelConfig, Policy
+from reasonlab import build
+from reasonlab.core import artifacts
+from reasonlab.core.artifacts import DATA_DIR
+from reasonlab.shipped import experiments_seeds as xs
+from reasonlab.shipped import zoo
+from reasonlab.world.policy import ModelConfig, Policy
 
 
 @pytest.mark.parametrize("name", list(build.by_name()))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from reasonlab import bandit as bd
+from reasonlab.measurement import bandit as bd
+from reasonlab.plots import bandit as bandit_plots
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_rlvr_objective.ipynb"
 
@@ -352,18 +353,18 @@ def test_plots_return_labelled_figures():
         b: [bd.train(world, bd.TrainConfig(baseline=b, seed=s, steps=5)) for s in range(2)]
         for b in ("none", "mean")
     }
-    fig = bd.plot_runs(runs)
+    fig = bandit_plots.plot_runs(runs)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
         assert len(ax.get_legend().get_texts()) == 2
     assert fig.axes[1].get_yscale() == "log"
-    sweep = bd.plot_variance_sweep(
+    sweep = bandit_plots.plot_variance_sweep(
         {"2 correct": bd.variance_sweep(world, [0, 1], num_estimates=20)}
     )
     assert isinstance(sweep, Figure) and sweep.axes[0].get_ylabel()
     with pytest.raises(ValueError, match="runs\\['none'\\] is empty"):
-        bd.plot_runs({"none": []})
+        bandit_plots.plot_runs({"none": []})
 
 
 # --- the notebook's copy of the estimator ---------------------------------------------------

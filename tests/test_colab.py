@@ -308,7 +308,8 @@ def test_a_gpu_runtime_changes_nothing(monkeypatch):
     """With CUDA reported available, the policy still loads and samples on the CPU, the same."""
     import torch
 
-    from reasonlab import tasks, zoo
+    from reasonlab.shipped import zoo
+    from reasonlab.world import tasks
 
     problems = [p.prompt for p in tasks.make("math", 6, seed=0, split="test")]
     plain = zoo.load("base").sample(problems, num_samples=2, seed=0).completions

@@ -9,11 +9,13 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from reasonlab import credit, rl, tasks, zoo
-from reasonlab.losses import clipped_token_loss, gae, kl_k1, kl_k2, kl_k3, token_weights
-from reasonlab.policy import SampleOutput
-from reasonlab.rl import RLConfig, train_rlvr
-from reasonlab.tokenizer import Tokenizer
+from reasonlab.shipped import zoo
+from reasonlab.training import credit, rl
+from reasonlab.training.losses import clipped_token_loss, gae, kl_k1, kl_k2, kl_k3, token_weights
+from reasonlab.training.rl import RLConfig, train_rlvr
+from reasonlab.world import tasks
+from reasonlab.world.policy import SampleOutput
+from reasonlab.world.tokenizer import Tokenizer
 
 # ----------------------------------------------------------------------------- GAE
 
@@ -100,7 +102,7 @@ def test_kl_estimator_gradients_point_where_their_docstrings_say():
 
 
 def test_k3_values_estimate_kl_pi_ref_and_match_kl_per_sample():
-    from reasonlab.losses import kl_per_sample
+    from reasonlab.training.losses import kl_per_sample
 
     g = torch.Generator().manual_seed(1)
     logp, ref = torch.randn(3, 5, generator=g), torch.randn(3, 5, generator=g)

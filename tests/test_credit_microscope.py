@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from reasonlab import tasks, zoo
-from reasonlab.credit_microscope import blames, first_wrong_step, step_table, summary
+from reasonlab.shipped import zoo
+from reasonlab.shipped.credit_microscope import blames, first_wrong_step, step_table, summary
+from reasonlab.world import tasks
 
 P = tasks.Problem("math", "add", "12+34=", "46", 2, (12, 34))
 

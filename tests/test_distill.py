@@ -8,10 +8,10 @@ import json
 import pytest
 import torch
 
-from reasonlab import distill, zoo
-from reasonlab.policy import ModelConfig, Policy
-from reasonlab.rl import train_rlvr
-from reasonlab.utils import set_seed
+from reasonlab.core.utils import set_seed
+from reasonlab.shipped import distill, zoo
+from reasonlab.training.rl import train_rlvr
+from reasonlab.world.policy import ModelConfig, Policy
 
 
 @pytest.mark.parametrize("fraction", [0.25, 0.5])
@@ -141,7 +141,7 @@ def test_tutor_log_reproduces_from_the_first_rl_steps(tmp_path):
     cfg = replace(zoo.default_rl_config(), steps=2, eval_size=2)  # evaluation is not training
     path = tmp_path / "log.jsonl"
     train_rlvr(policy, distill.rl_problems(), cfg, trajectories=path, progress=False)
-    from reasonlab.trajectories import read
+    from reasonlab.training.trajectories import read
 
     rerun = json.loads(json.dumps(read(path)))
     assert len(shipped) > 100

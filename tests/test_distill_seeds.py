@@ -9,15 +9,16 @@ from dataclasses import replace
 import matplotlib
 import pytest
 
-from reasonlab import artifacts, distill, stats, zoo
-from reasonlab import distill_seeds as ds
-from reasonlab.distill_plots import (
+from reasonlab.core import artifacts, stats
+from reasonlab.plots.distill import (
     difference_table,
     plot_budget,
     plot_compare,
     plot_mix,
     summary_table,
 )
+from reasonlab.shipped import distill, zoo
+from reasonlab.shipped import distill_seeds as ds
 
 matplotlib.use("Agg")
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 import reasonlab as rl
-from reasonlab import tasks
-from reasonlab.evaluation import evaluate, self_check_stats, summarize
+from reasonlab.measurement.evaluation import evaluate, self_check_stats, summarize
+from reasonlab.world import tasks
 
 
 class Oracle:

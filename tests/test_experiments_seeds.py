@@ -11,10 +11,12 @@ import pytest
 
 matplotlib.use("Agg")
 
-from reasonlab import artifacts, stats, tasks, zoo  # noqa: E402
-from reasonlab import experiment_plots as ep  # noqa: E402
-from reasonlab import experiments as ex  # noqa: E402
-from reasonlab import experiments_seeds as xs  # noqa: E402
+from reasonlab.core import artifacts, stats
+from reasonlab.plots import experiments as ep
+from reasonlab.shipped import experiments as ex  # noqa: E402
+from reasonlab.shipped import experiments_seeds as xs  # noqa: E402
+from reasonlab.shipped import zoo
+from reasonlab.world import tasks
 
 EVAL_KEYS = [f"{p}/d{d}" if d else p for p in xs.EVAL_PREFIXES for d in (None, *xs.LEVELS)]
 

@@ -12,8 +12,8 @@ import random
 import numpy as np
 import pytest
 
-from reasonlab import tasks
 from reasonlab.labs import chain, reward_explorer, static, store, tradeoffs
+from reasonlab.world import tasks
 
 # ----------------------------------------------------------------------------- static helper
 

@@ -80,11 +80,65 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_package_imports_form_no_cycle():
     graph = import_graph()
-    assert {"reasonlab.rl", "reasonlab.scaling", "reasonlab.build"} <= set(graph)
-    assert "reasonlab.estimators" in graph["reasonlab.scaling_experiments"]
+    assert {"reasonlab.training.rl", "reasonlab.measurement.scaling", "reasonlab.build"} <= set(
+        graph
+    )
+    assert "reasonlab.measurement.estimators" in graph["reasonlab.measurement.sweeps"]
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
 
 
 def test_the_cycle_finder_finds_one():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+#: The layers, bottom to top (ARCHITECTURE.md): a module imports from its own layer or lower ones.
+LAYERS = (
+    ("reasonlab.core",),
+    ("reasonlab.world",),
+    ("reasonlab.verifiers",),
+    ("reasonlab.measurement",),
+    ("reasonlab.training",),
+    ("reasonlab.shipped",),
+    ("reasonlab.plots", "reasonlab.labs", "reasonlab.quiz"),
+    ("reasonlab.build",),
+)
+#: Upward imports on purpose, each inside a function: a problem routes itself to its verifier.
+ALLOWED_UP = {("reasonlab.world.tasks", "reasonlab.verifiers")}
+
+
+def layer(module: str) -> int:
+    for i, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return i
+    raise AssertionError(f"{module} is in no layer of LAYERS")
+
+
+def test_every_import_goes_down_the_layers():
+    graph = import_graph()
+    up = sorted(
+        (m, d)
+        for m, deps in graph.items()
+        if m != "reasonlab"
+        for d in deps
+        if layer(d) > layer(m)
+        and not any(m == a and (d == b or d.startswith(b + ".")) for a, b in ALLOWED_UP)
+    )
+    assert up == [], "imports up the layers: " + ", ".join(f"{m} -> {d}" for m, d in up)
+
+
+#: Readable in one screen: the longest function (docstring included) a training or measurement
+#: module may hold.
+MAX_FUNCTION_LINES = 65
+
+
+def test_training_and_measurement_functions_fit_on_a_screen():
+    long = []
+    for folder in ("training", "measurement"):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    n = node.end_lineno - node.lineno + 1
+                    if n > MAX_FUNCTION_LINES:
+                        long.append(f"{folder}/{path.name}:{node.name} ({n} lines)")
+    assert long == [], "split these: " + ", ".join(long)

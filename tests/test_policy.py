@@ -4,8 +4,8 @@ seeded, greedy is argmax, and budget forcing does what it says."""
 import pytest
 import torch
 
-from reasonlab.policy import ModelConfig, Policy
-from reasonlab.utils import set_seed
+from reasonlab.core.utils import set_seed
+from reasonlab.world.policy import ModelConfig, Policy
 
 PROMPTS = ["7+8=", "347+589=", "1234+5678=", "12+3="]  # different lengths: left padding matters
 

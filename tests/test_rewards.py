@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reasonlab import rewards as rw
 from reasonlab.verifiers import format_reward, verify_code, verify_logic, verify_math
+from reasonlab.verifiers import trl_rewards as rw
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from reasonlab import metrics, tasks, zoo
-from reasonlab.rl import RLConfig, advantages, train_rlvr
-from reasonlab.trajectories import read
-from reasonlab.utils import set_seed
+from reasonlab.core import metrics
+from reasonlab.core.utils import set_seed
+from reasonlab.shipped import zoo
+from reasonlab.training.rl import RLConfig, advantages, train_rlvr
+from reasonlab.training.trajectories import read
+from reasonlab.world import tasks
 
 R = torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
 
@@ -141,7 +143,7 @@ def test_other_domains_run_through_the_loop(domain):
 def test_plots_draw_from_the_history(short_run):
     import matplotlib.pyplot as plt
 
-    from reasonlab import plotting
+    from reasonlab.plots import history as plotting
 
     _, hist, _ = short_run
     fig = plotting.plot_history(hist, ["pass_rate/greedy", "think/usage"])
@@ -165,7 +167,7 @@ def _batch(cfg, seed_step=1):
     """One real rollout, verified, from the base policy (the loop's own first two steps)."""
     import random
 
-    from reasonlab import rl
+    from reasonlab.training import rl
 
     pol = zoo.load("base")
     probs = tasks.make("math", 60, difficulty=(1, 3), seed=2)
@@ -174,7 +176,7 @@ def _batch(cfg, seed_step=1):
 
 
 def _grads(learner, batch, cfg):
-    from reasonlab import rl
+    from reasonlab.training import rl
 
     learner.opt.zero_grad(set_to_none=True)
     rl.accumulate_gradients(learner, batch, cfg, epoch=0, want_kl=False, old_lp={})
@@ -185,7 +187,7 @@ def _grads(learner, batch, cfg):
 def test_star_gradient_is_reinforce_up_to_its_factor_in_the_real_loop():
     """The loop's own STaR and REINFORCE (no baseline, 0/1 reward) on one real batch: the
     gradients differ by exactly n / n_success."""
-    from reasonlab import rl
+    from reasonlab.training import rl
 
     star = RLConfig(prompts_per_step=6, num_samples=4, objective="star", baseline="none")
     pol, batch = _batch(star)
@@ -201,7 +203,7 @@ def test_star_gradient_is_reinforce_up_to_its_factor_in_the_real_loop():
 def test_filter_zero_std_drops_groups_without_signal_from_the_gradient():
     """Group 0 all correct (no signal), the others mixed: with ``filter_zero_std`` and no
     baseline, the loop's gradient is REINFORCE's on the other groups alone."""
-    from reasonlab import rl
+    from reasonlab.training import rl
 
     cfg = RLConfig(prompts_per_step=3, num_samples=4, baseline="none", filter_zero_std=True)
     pol, batch = _batch(cfg)
@@ -232,7 +234,7 @@ def test_kl_coef_pulls_the_policy_back_to_its_start(objective):
     At the loop's own learning rate (3e-4): Adam's first step moves every weight by about the
     learning rate, and at 1e-3 that overshoots from the issue-13 base (KL 0.80 -> 118; at 3e-4
     0.80 -> 0.05, at 1e-4 -> 0.26)."""
-    from reasonlab import rl
+    from reasonlab.training import rl
 
     cfg = RLConfig(prompts_per_step=4, num_samples=4, objective=objective)
     reference, batch = _batch(cfg)
@@ -263,7 +265,7 @@ def test_kl_coef_pulls_the_policy_back_to_its_start(objective):
 
 
 def test_shipped_kl_runs_stay_closer_to_the_start():
-    from reasonlab import experiments_seeds as xs
+    from reasonlab.shipped import experiments_seeds as xs
 
     runs = xs.load()["runs"]["kl"]  # {label: {seed: history}}
     assert list(runs) == ["kl_coef=0", "kl_coef=0.1", "kl_coef=0.3"]
@@ -295,7 +297,7 @@ def test_length_buckets_are_the_cheapest_cut():
     import itertools
     import random
 
-    from reasonlab.rl import _length_chunks
+    from reasonlab.training.rl import _length_chunks
 
     rng = random.Random(0)
     for _ in range(20):

@@ -18,7 +18,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reasonlab import scaling
+from reasonlab.measurement import scaling
 
 # ---------------------------------------------------------------- brute-force references
 
@@ -394,7 +394,7 @@ class StandInPolicy:
 
 @pytest.fixture(scope="module")
 def math_problems():
-    from reasonlab import tasks
+    from reasonlab.world import tasks
 
     return tasks.make("math", 60, difficulty=(1, 3), seed=0, split="test")
 
@@ -572,8 +572,8 @@ def test_cheapest_and_frontier():
 def test_sweep_reads_the_real_policy_output(math_problems):
     # An untrained policy is enough to check that sweep reads SampleOutput the right way round
     # (prompt-major rows, token counts, summed log-probs) and honours a thinking cap.
-    from reasonlab.policy import Policy
-    from reasonlab.utils import set_seed
+    from reasonlab.core.utils import set_seed
+    from reasonlab.world.policy import Policy
 
     set_seed(0)
     policy = Policy()
@@ -594,7 +594,7 @@ def test_sweep_reads_the_real_policy_output(math_problems):
 
 
 def test_plots_draw_sweep_tables(math_problems):
-    from reasonlab import scaling_plots
+    from reasonlab.plots import scaling as scaling_plots
 
     policy = StandInPolicy()
     rows = scaling.sweep(policy, math_problems[:20], ks=[1, 2, 4], budgets=[0, 8, None], seed=0)

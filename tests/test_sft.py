@@ -4,11 +4,12 @@ for one seed, and STaR is REINFORCE with a 0/1 reward and no baseline."""
 import pytest
 import torch
 
-from reasonlab import sft, tasks
-from reasonlab.policy import Policy
-from reasonlab.rl import RLConfig
-from reasonlab.sft import SFTConfig
-from reasonlab.utils import set_seed
+from reasonlab.core.utils import set_seed
+from reasonlab.training import sft
+from reasonlab.training.rl import RLConfig
+from reasonlab.training.sft import SFTConfig
+from reasonlab.world import tasks
+from reasonlab.world.policy import Policy
 
 TINY = SFTConfig(steps=25, batch_size=24, pool=300, lr=3e-3, warmup=5)
 
@@ -95,7 +96,7 @@ def test_star_is_reinforce_without_baseline_up_to_scale():
 
 
 def test_star_runs_through_the_rl_loop():
-    from reasonlab import zoo
+    from reasonlab.shipped import zoo
 
     pol = zoo.load("base")
     probs = tasks.make("math", 64, difficulty=(3, 4), seed=0)

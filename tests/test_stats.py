@@ -1,10 +1,10 @@
-"""reasonlab.stats: t quantiles against tabulated values, intervals, pairing, bands."""
+"""reasonlab.core.stats: t quantiles against tabulated values, intervals, pairing, bands."""
 
 import math
 
 import pytest
 
-from reasonlab import stats
+from reasonlab.core import stats
 
 # Student-t 0.975 quantiles (any printed t table; e.g. NIST/SEMATECH e-Handbook, table 1.4.2.7)
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 9: 2.262, 19: 2.093, 29: 2.045}

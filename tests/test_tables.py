@@ -1,8 +1,8 @@
-"""reasonlab.tables: one cell format, text / markdown / HTML renderings of the same rows."""
+"""reasonlab.core.tables: one cell format, text / markdown / HTML renderings of the same rows."""
 
 import pytest
 
-from reasonlab import stats, tables
+from reasonlab.core import stats, tables
 
 ROWS = [
     {"arm": "grpo", "pass": 0.91234, "tokens": 12345, "ci": {"mean": 0.5, "ci95": [0.4, 0.6]}},

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from reasonlab import tasks
+from reasonlab.world import tasks
 
 
 @pytest.mark.parametrize(

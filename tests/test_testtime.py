@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reasonlab import adaptive_thinking, allocation, build, testtime
+from reasonlab import build
+from reasonlab.measurement import allocation
+from reasonlab.shipped import adaptive_thinking, testtime
 
 ROOT = Path(__file__).resolve().parents[1]
 

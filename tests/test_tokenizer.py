@@ -2,8 +2,8 @@
 
 import pytest
 
-from reasonlab.tasks import demonstration_text, make
-from reasonlab.tokenizer import MARKERS, Tokenizer
+from reasonlab.world.tasks import demonstration_text, make
+from reasonlab.world.tokenizer import MARKERS, Tokenizer
 
 
 def test_markers_are_single_tokens():

@@ -3,8 +3,11 @@
 import pytest
 import torch
 
-from reasonlab import rl, tasks, training_rewards, zoo
-from reasonlab.metrics import REWARD_MEAN, VERIFIED
+from reasonlab.core.metrics import REWARD_MEAN, VERIFIED
+from reasonlab.shipped import zoo
+from reasonlab.training import rewards as training_rewards
+from reasonlab.training import rl
+from reasonlab.world import tasks
 
 
 def _case():

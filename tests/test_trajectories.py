@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from reasonlab.trajectories import TrajectoryLog, read
+from reasonlab.training.trajectories import TrajectoryLog, read
 
 
 def _rec(i):
@@ -48,7 +48,7 @@ def test_torn_last_line_is_skipped_then_cut(tmp_path):
 def test_really_killed_writer(tmp_path):
     path = tmp_path / "log.jsonl"
     code = (
-        "import sys; from reasonlab.trajectories import TrajectoryLog\n"
+        "import sys; from reasonlab.training.trajectories import TrajectoryLog\n"
         "log = TrajectoryLog(sys.argv[1])\n"
         "big = 'x' * 200000\n"
         "i = 0\n"

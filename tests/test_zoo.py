@@ -7,10 +7,12 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from reasonlab import artifacts, tasks, zoo
-from reasonlab.evaluation import evaluate
-from reasonlab.policy import ModelConfig, Policy
-from reasonlab.sft import train_base
+from reasonlab.core import artifacts
+from reasonlab.measurement.evaluation import evaluate
+from reasonlab.shipped import zoo
+from reasonlab.training.sft import train_base
+from reasonlab.world import tasks
+from reasonlab.world.policy import ModelConfig, Policy
 
 SEED_BASES = [zoo.seed_base(s) for s in zoo.SEEDS]
 BASES = ["base", *SEED_BASES]  # one recipe, six seeds
@@ -142,7 +144,7 @@ def test_a_retrained_slice_of_rlvr_matches_the_shipped_history():
     """The first 3 steps of the default RL run from the shipped base, against the shipped log:
     bit for bit with the build's fingerprint; elsewhere within RL_SEED_SPREAD (float32 kernels
     that round differently flip a sampled token now and then, far less than a new seed does)."""
-    from reasonlab.rl import train_rlvr
+    from reasonlab.training.rl import train_rlvr
 
     shipped = zoo.history("rlvr")[1:4]
     rows = []

@@ -12,52 +12,71 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# One idea per module; ARCHITECTURE.md (repository root) shows how data flows between them.
-_SUBMODULES = (
-    "artifacts",
-    "bandit",
-    "build",
-    "distill",
-    "distill_plots",
-    "distill_seeds",
-    "estimators",
-    "evaluation",
-    "experiment_plots",
-    "experiments",
-    "labs",
-    "losses",
-    "metrics",
-    "plotting",
-    "policy",
-    "quiz",
-    "rewards",
-    "rl",
-    "scaling",
-    "scaling_experiments",
-    "scaling_plots",
-    "sft",
-    "tasks",
-    "tokenizer",
-    "trajectories",
-    "utils",
-    "verifiers",
-    "zoo",
-)
+# The layers, bottom to top (ARCHITECTURE.md, at the repository's root, shows the data
+# flow): core, world, verifiers, training, measurement, shipped, plots and labs, build.
+_PACKAGES = ("core", "world", "verifiers", "training", "measurement", "shipped", "plots", "labs")
+
+# Each module by its short name (rl.rl, rl.zoo, rl.experiment_plots ...), as notebooks use
+# them, and where it lives.
+_SUBMODULES = {
+    "adaptive_thinking": "shipped.adaptive_thinking",
+    "allocation": "measurement.allocation",
+    "artifacts": "core.artifacts",
+    "bandit": "measurement.bandit",
+    "bandit_plots": "plots.bandit",
+    "costs": "measurement.costs",
+    "build": "build",
+    "credit": "training.credit",
+    "credit_microscope": "shipped.credit_microscope",
+    "distill": "shipped.distill",
+    "distill_plots": "plots.distill",
+    "distill_seeds": "shipped.distill_seeds",
+    "estimators": "measurement.estimators",
+    "evaluation": "measurement.evaluation",
+    "experiment_plots": "plots.experiments",
+    "experiments": "shipped.experiments",
+    "experiments_seeds": "shipped.experiments_seeds",
+    "gpt": "world.gpt",
+    "gradients": "shipped.gradients",
+    "labs": "labs",
+    "losses": "training.losses",
+    "metrics": "core.metrics",
+    "plotting": "plots.history",
+    "policy": "world.policy",
+    "quiz": "quiz",
+    "rewards": "verifiers.trl_rewards",
+    "rl": "training.rl",
+    "scaling": "measurement.scaling",
+    "scaling_experiments": "measurement.sweeps",
+    "scaling_plots": "plots.scaling",
+    "sft": "training.sft",
+    "stats": "core.stats",
+    "tables": "core.tables",
+    "tasks": "world.tasks",
+    "testtime": "shipped.testtime",
+    "testtime_plots": "plots.testtime",
+    "tokenizer": "world.tokenizer",
+    "training_rewards": "training.rewards",
+    "trajectories": "training.trajectories",
+    "utils": "core.utils",
+    "verifiers": "verifiers",
+    "zoo": "shipped.zoo",
+}
 
 # Names a reader uses directly (rl.evaluate, rl.train_rlvr, ...) and the module that defines them.
 _NAMES = {
-    "evaluate": "evaluation",
-    "train_rlvr": "rl",
-    "RLConfig": "rl",
-    "set_seed": "utils",
+    "evaluate": "measurement.evaluation",
+    "train_rlvr": "training.rl",
+    "RLConfig": "training.rl",
+    "set_seed": "core.utils",
 }
 
-__all__ = ["__version__", *_SUBMODULES, *_NAMES]
+__all__ = ["__version__", *_PACKAGES, *_SUBMODULES, *_NAMES]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
+    if name in _SUBMODULES or name in _PACKAGES:
+        module = importlib.import_module(f"{__name__}.{_SUBMODULES.get(name, name)}")
         globals()[name] = module
         return module
     if name in _NAMES:

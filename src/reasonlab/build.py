@@ -14,7 +14,7 @@ The order is the data flow (each stage starts from the ones before it):
    each student size at each of its seeds (``distill/quarter-s1`` ... ``distill/half-s5``);
 5. ``labs/*``: the labs' data, from the zoo's checkpoints.
 
-With no name, every artifact that is not fresh (see :mod:`reasonlab.artifacts`) is built;
+With no name, every artifact that is not fresh (see :mod:`reasonlab.core.artifacts`) is built;
 names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebuilds them even
 when fresh, ``--list`` prints each artifact's state and recorded build time, ``--jobs N``
 builds up to N at once (:func:`build_parallel`). Builds are deterministic on one machine: a
@@ -36,8 +36,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import artifacts
-from .artifacts import DATA_DIR, recipe_hash
+from .core import artifacts
+from .core.artifacts import DATA_DIR, recipe_hash
 
 STAGES = ("zoo", "testtime", "experiments", "distill", "labs")
 
@@ -76,17 +76,17 @@ def _defaults(fn) -> dict:
 
 def _zoo(name: str) -> Artifact:
     def recipe() -> dict:
-        from . import zoo
+        from .shipped import zoo
 
         return {"key": zoo.key(name)}
 
     def files() -> list[Path]:
-        from . import zoo
+        from .shipped import zoo
 
         return [zoo.DATA_DIR / zoo.path_of(name).name]
 
     def make() -> None:
-        from . import zoo
+        from .shipped import zoo
 
         zoo.build([name])
 
@@ -99,24 +99,24 @@ def _zoo(name: str) -> Artifact:
 def _testtime(item: str) -> Artifact:
     def module():
         if item == "trained":
-            from . import adaptive_thinking
+            from .shipped import adaptive_thinking
 
             return adaptive_thinking
         return None
 
     def recipe() -> dict:
-        from . import testtime
+        from .shipped import testtime
 
         mod = module()
         return mod.recipe() if mod else testtime.recipe(item)
 
     def files() -> list[Path]:
-        from . import testtime
+        from .shipped import testtime
 
         return [testtime.path(item)]
 
     def make() -> None:
-        from . import testtime
+        from .shipped import testtime
 
         mod = module()
         mod.write() if mod else testtime.write(item)
@@ -129,17 +129,17 @@ def _testtime(item: str) -> Artifact:
 
 def _experiment(item: str) -> Artifact:
     def recipe() -> dict:
-        from . import experiments as ex
+        from .shipped import experiments as ex
 
         return {"item": item, "gradient_variance": _defaults(ex.gradient_variance)}
 
     def files() -> list[Path]:
-        from . import experiments as ex
+        from .shipped import experiments as ex
 
         return [ex.results_path(item)]
 
     def make() -> None:
-        from . import experiments as ex
+        from .shipped import experiments as ex
 
         ex.write_item(item)
 
@@ -148,7 +148,7 @@ def _experiment(item: str) -> Artifact:
 
 def _experiment_seeds(arm: str) -> Artifact:
     """One arm of the comparisons over its paired seeds, each from that seed's base."""
-    from . import experiments_seeds as xs
+    from .shipped import experiments_seeds as xs
 
     def recipe() -> dict:
         return xs.recipe(arm)
@@ -165,7 +165,7 @@ def _experiment_seeds(arm: str) -> Artifact:
 
 # ----------------------------------------------------------------------------- distillation
 
-#: The :class:`~reasonlab.distill.DistillConfig` fields each part reads (a sweep's budget
+#: The :class:`~reasonlab.shipped.distill.DistillConfig` fields each part reads (a sweep's budget
 #: multiple does not change the tutor's log, so changing it must not make the log stale).
 _MEASURE = ("eval_size", "logic_eval_size", "seed")
 _STUDENT = (*_MEASURE, "base_steps", "rl_steps", "batch_size", "lr", "distill_multiples")
@@ -173,17 +173,17 @@ _EXTRAS = ("plain_pool", "mix_ratios", "sweep_multiple", "late_from", "filter_mu
 
 
 def _distill_parts() -> list[str]:
-    from . import distill_seeds
+    from .shipped import distill_seeds
 
     return ["tutor", *distill_seeds.parts()]
 
 
 def _distill(part: str) -> Artifact:
     """``distill/tutor`` (the tutor's trace log), then ``distill/<size>-s<seed>``: one student
-    size at one seed, every arm (:mod:`reasonlab.distill_seeds`)."""
+    size at one seed, every arm (:mod:`reasonlab.shipped.distill_seeds`)."""
 
     def recipe() -> dict:
-        from . import distill, distill_seeds
+        from .shipped import distill, distill_seeds
 
         if part == "tutor":
             cfg = asdict(distill.DistillConfig())
@@ -194,14 +194,14 @@ def _distill(part: str) -> Artifact:
         return {"part": part, "head": distill_seeds.HEAD_STEPS, **{k: cfg[k] for k in fields}}
 
     def files() -> list[Path]:
-        from . import distill_seeds
+        from .shipped import distill_seeds
 
         rel = ["tutor_traces.jsonl.gz", "tutor.json"] if part == "tutor" else None
         rel = rel or distill_seeds.part_files(part)
         return [DATA_DIR / "distill" / f for f in rel]
 
     def make() -> None:
-        from . import distill_seeds
+        from .shipped import distill_seeds
 
         distill_seeds.build_part(part)
 
@@ -241,8 +241,8 @@ def _lab(name: str) -> Artifact:
         return [store.path(name)]
 
     def make() -> None:
+        from .core.utils import set_seed
         from .labs import store
-        from .utils import set_seed
 
         set_seed(0)
         store.save(name, module().build())
@@ -255,11 +255,11 @@ def _lab(name: str) -> Artifact:
 
 def all_artifacts() -> list[Artifact]:
     """Every shipped artifact, in build order (parents before children)."""
-    from . import experiments as ex
-    from . import experiments_seeds as xs
-    from . import zoo
     from .labs import LABS
-    from .testtime import ARTIFACTS as TESTTIME
+    from .shipped import experiments as ex
+    from .shipped import experiments_seeds as xs
+    from .shipped import zoo
+    from .shipped.testtime import ARTIFACTS as TESTTIME
 
     order = ("base", *map(zoo.seed_base, zoo.SEEDS), "base-multi", "rlvr")
     out = [_zoo(n) for n in order if zoo.recipe(n).shipped]
@@ -289,7 +289,7 @@ def problems(name: str, table: dict[str, Artifact] | None = None) -> list[str]:
 
 def build(name: str, table: dict[str, Artifact] | None = None) -> dict:
     """Make artifact ``name`` now and record it in the manifest; returns its entry."""
-    from .utils import set_seed
+    from .core.utils import set_seed
 
     table = table or by_name()
     a = table[name]
@@ -314,7 +314,7 @@ def select(names: list[str], table: dict[str, Artifact]) -> list[str]:
 def make_only(name: str) -> float:
     """Make artifact ``name``'s files without touching the manifest; returns the seconds it took
     (the child process of :func:`build_parallel`, which records the entry itself)."""
-    from .utils import set_seed
+    from .core.utils import set_seed
 
     a = by_name()[name]
     set_seed(0)

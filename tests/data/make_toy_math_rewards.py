@@ -17,9 +17,10 @@ from pathlib import Path
 
 import torch
 
-from reasonlab import tasks, zoo
-from reasonlab.policy import Policy
+from reasonlab.shipped import zoo
 from reasonlab.verifiers import verify_math
+from reasonlab.world import tasks
+from reasonlab.world.policy import Policy
 
 OUT = Path(__file__).with_name("toy_math_rewards.jsonl.gz")
 

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         "labs", nargs="*", metavar="LAB", help=f"labs to rebuild (default all): {', '.join(LABS)}"
     )
     args = parser.parse_args(argv)
-    from reasonlab.utils import set_seed
+    from ..core.utils import set_seed
 
     for name in args.labs or list(LABS):
         if name not in LABS:

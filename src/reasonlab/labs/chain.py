@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..tokenizer import ANSWER, CHECK, END_THINK, THINK, WAIT
+from ..world.tokenizer import ANSWER, CHECK, END_THINK, THINK, WAIT
 from . import store
 from .static import Control, Panel, build_static, kernel_free, live
 from .static import show as show_either
@@ -447,9 +447,10 @@ RUN = {
 
 def _snapshots(domains: tuple[str, ...], checkpoints: tuple[int, ...]) -> dict[int, Any]:
     """Train from the zoo's base policy; copies of the policy at each checkpoint step."""
-    from reasonlab import tasks, zoo
-    from reasonlab.rl import RLConfig, train_rlvr
-    from reasonlab.utils import set_seed
+    from ..core.utils import set_seed
+    from ..shipped import zoo
+    from ..training.rl import RLConfig, train_rlvr
+    from ..world import tasks
 
     r = RUN
     problems = [
@@ -492,7 +493,8 @@ def build(*, quick: bool = False) -> dict[str, Any]:
         quick: only the base policy's snapshot (step 0), no training: a cheap slice that
             must equal the artifact's step-0 entries.
     """
-    from reasonlab import tasks, zoo
+    from ..shipped import zoo
+    from ..world import tasks
 
     seed = RUN["seed"]
     domains = tuple(d for d in DOMAINS if d in zoo.recipe("base").config["sft"]["domains"])

@@ -398,9 +398,10 @@ def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None
         ``think/usage`` (held-out), and ``frac_reward_zero_std``, the mean over the training
         steps since the previous evaluation (absent at step 0).
     """
-    from reasonlab import tasks, zoo
-    from reasonlab.rl import RLConfig, train_rlvr
-    from reasonlab.utils import set_seed
+    from ..core.utils import set_seed
+    from ..shipped import zoo
+    from ..training.rl import RLConfig, train_rlvr
+    from ..world import tasks
 
     r = RUN
     problems = tasks.make(
@@ -446,7 +447,7 @@ def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None
 
 def build(*, quick: bool = False) -> dict[str, Any]:
     """Every run of the grid (the artifact); ``quick`` runs one cell per domain for a few steps."""
-    from reasonlab import zoo
+    from ..shipped import zoo
 
     domains = [d for d in DOMAINS if d in zoo.recipe(BASES[d]).config["sft"]["domains"]]
     cells = [(d, b, g) for d in domains for b, _ in BASELINES for g in GROUP_SIZES]

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "labs"
+from ..core import artifacts
+
+DATA = artifacts.DATA_DIR / "labs"
 
 
 def path(name: str) -> Path:

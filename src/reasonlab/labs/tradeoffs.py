@@ -8,12 +8,12 @@ or one after another (wait for all of them). Beside each choice (one strategy fo
 the lab shows what the same mean tokens buy when a strategy is chosen *per difficulty* (the digit
 count known): the adaptive allocation.
 
-The numbers come from one :func:`reasonlab.scaling.sweep` per policy and difficulty on held-out
-problems, stored by ``python -m reasonlab.build labs/tradeoffs`` in ``data/labs/tradeoffs.json``;
-``compute`` only looks rows up, applies the cost model of
-:func:`reasonlab.scaling_experiments.with_cost`, and searches the per-difficulty allocations.
-The adaptive allocation is chosen on the same problems it is scored on (in-sample, an upper
-estimate); notebook 11 chooses on one half and scores on the other.
+The numbers come from one :func:`reasonlab.measurement.scaling.sweep` per policy and difficulty on
+held-out problems, stored by ``python -m reasonlab.build labs/tradeoffs`` in
+``data/labs/tradeoffs.json``; ``compute`` only looks rows up, applies the cost model of
+:func:`reasonlab.measurement.costs.with_cost`, and searches the per-difficulty allocations. The
+adaptive allocation is chosen on the same problems it is scored on (in-sample, an upper estimate);
+notebook 11 chooses on one half and scores on the other.
 """
 
 from __future__ import annotations
@@ -558,7 +558,7 @@ def _all_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def build(*, quick: bool = False) -> dict[str, Any]:
     """Run the sweep behind the lab (the artifact ``data/labs/tradeoffs.json``).
 
-    One :func:`reasonlab.scaling.sweep` per policy and difficulty (same seed), so every
+    One :func:`reasonlab.measurement.scaling.sweep` per policy and difficulty (same seed), so every
     (policy, difficulty, budget) is drawn on its own.
 
     Args:
@@ -566,7 +566,9 @@ def build(*, quick: bool = False) -> dict[str, Any]:
             difficulties are sampled independently with the same seed, so its rows must equal
             the artifact's.
     """
-    from reasonlab import scaling, tasks, zoo
+    from ..measurement import scaling
+    from ..shipped import zoo
+    from ..world import tasks
 
     cfg = dict(SWEEP)
     budgets = [None if b < 0 else b for b in (BUDGETS[:1] if quick else BUDGETS)]

@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import re
 
-from ..tokenizer import END_THINK as THINK_CLOSE
-from ..tokenizer import THINK as THINK_OPEN
+from ..world.tokenizer import END_THINK as THINK_CLOSE
+from ..world.tokenizer import THINK as THINK_OPEN
 from .exact import canonical
 from .normalize import normalize
 

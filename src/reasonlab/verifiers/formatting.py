@@ -15,8 +15,8 @@ while being wrong, so a format reward must only ever be a small bonus next to a 
 
 from __future__ import annotations
 
-from ..tokenizer import END_THINK as CLOSE
-from ..tokenizer import THINK as OPEN
+from ..world.tokenizer import END_THINK as CLOSE
+from ..world.tokenizer import THINK as OPEN
 from .result import VerifierResult
 
 

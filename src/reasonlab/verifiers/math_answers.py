@@ -21,7 +21,7 @@ import time
 from fractions import Fraction
 from functools import lru_cache
 
-from ..tokenizer import END_THINK, THINK
+from ..world.tokenizer import END_THINK, THINK
 from .exact import exact_equal
 from .extraction import extract_answer_traced
 from .normalize import MAX_ANSWER_CHARS, Normalized, normalize, parse_number, strip_assignment

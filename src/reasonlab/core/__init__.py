@@ -1,0 +1,1 @@
+"""Foundations: seeding, metric names, intervals, result tables, the artifact store."""

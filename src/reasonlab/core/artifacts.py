@@ -1,0 +1,178 @@
+"""The chapter's shipped artifacts: one store under ``reasonlab/data/``, one staleness rule.
+
+Everything the notebooks load instead of training (zoo checkpoints, the comparison runs of the
+training notebooks, the distillation tables, the labs' data) is an *artifact*: a named set of
+files under ``data/`` written by ``python -m reasonlab.build`` (see :mod:`reasonlab.build` for
+the list and their order). ``data/manifest.json`` records, for each artifact,
+
+* ``recipe``: a hash of everything that determines it (its configs and the recipes of the
+  artifacts it starts from), never the package version;
+* ``files``: the SHA-256 of every file it wrote;
+* ``seconds``: how long it took to make, so a reader can be told before anything retrains;
+* ``made_with``: the fingerprint of the machine that made it (:func:`fingerprint`: torch
+  version, the CPU kernels torch picked, the thread count). Builds are bit-identical only on a
+  matching fingerprint; elsewhere float32 rounds differently and a retrained artifact agrees
+  with the shipped one only in behaviour (tests/test_zoo.py checks both cases).
+
+The staleness rule is the same for every artifact: it is fresh when its recorded recipe equals
+the recipe the code describes now and every file is present with its recorded hash (the
+fingerprint is information, not part of the rule: another machine's copy is not stale). A test
+checks each one (cheaply: hashes, no rebuild); slices of the builds are re-run by other tests.
+
+This module is a leaf: it reads and writes the manifest, and imports torch only inside
+:func:`fingerprint`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+MANIFEST = DATA_DIR / "manifest.json"
+#: Set to ``strict`` (``make nbval``, ``make book``, ``make notebooks`` do) and a missing
+#: artifact is an error naming the build command; otherwise the reader is told and it trains.
+MODE_ENV = "REASONLAB_ARTIFACTS"
+BUILD_COMMAND = "python -m reasonlab.build"
+
+
+class MissingArtifactError(FileNotFoundError):
+    """A shipped artifact is missing or stale where training is not allowed."""
+
+
+def recipe_hash(recipe: Any) -> str:
+    """12 hex digits of the SHA-256 of ``recipe`` as canonical JSON (sorted keys)."""
+    blob = json.dumps(recipe, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def fingerprint() -> dict:
+    """What a build's float results depend on besides its recipe, for this process.
+
+    ``torch``: the version; ``cpu_capability``: the vector kernels torch dispatches to (AVX2,
+    AVX512, ...: they round float32 sums differently); ``aten_cpu_capability``: the
+    ``ATEN_CPU_CAPABILITY`` override if set (None otherwise); ``threads``: the intra-op thread
+    count every build pins (``REASONLAB_THREADS``, see :func:`reasonlab.core.utils.set_seed`): a
+    reduction split over more threads rounds differently too.
+    """
+    import torch
+
+    from .utils import NUM_THREADS
+
+    return {
+        "torch": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "aten_cpu_capability": os.environ.get("ATEN_CPU_CAPABILITY"),
+        "threads": NUM_THREADS,
+    }
+
+
+def made_with(name: str, path: Path = MANIFEST) -> dict | None:
+    """The fingerprint recorded when ``name`` was built (None if never recorded)."""
+    return read_manifest(path).get(name, {}).get("made_with")
+
+
+def same_machine(name: str, path: Path = MANIFEST) -> bool:
+    """Whether this process would rebuild ``name`` bit for bit: same fingerprint as its build."""
+    return made_with(name, path) == fingerprint()
+
+
+def read_manifest(path: Path = MANIFEST) -> dict[str, dict]:
+    """``{artifact name: {"recipe", "files", "seconds", "command", "made_with"}}`` (empty if
+    none yet; entries written before fingerprints were recorded lack ``made_with``)."""
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def record(
+    name: str,
+    recipe: str,
+    files: list[Path],
+    seconds: float | None,
+    *,
+    data_dir: Path = DATA_DIR,
+    path: Path = MANIFEST,
+    made_with: dict | None = None,
+) -> dict:
+    """Write ``name``'s entry (after its files were built) and return it.
+
+    ``made_with`` defaults to this process's :func:`fingerprint` (the process that built it).
+    """
+    manifest = read_manifest(path)
+    entry = {
+        "recipe": recipe,
+        "files": {str(f.relative_to(data_dir)): file_hash(f) for f in sorted(files)},
+        "seconds": None if seconds is None else round(seconds, 1),
+        "command": f"{BUILD_COMMAND} {name}",
+        "made_with": fingerprint() if made_with is None else made_with,
+    }
+    manifest[name] = entry
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return entry
+
+
+def problems(name: str, recipe: str, *, data_dir: Path = DATA_DIR, path: Path = MANIFEST) -> list:
+    """Why ``name`` is not fresh (empty list: it is fresh)."""
+    entry = read_manifest(path).get(name)
+    if entry is None:
+        return [f"{name} was never built"]
+    out = []
+    if entry["recipe"] != recipe:
+        out.append(f"{name}: recipe {recipe} now, built from {entry['recipe']}")
+    for rel, digest in entry["files"].items():
+        f = data_dir / rel
+        if not f.exists():
+            out.append(f"{name}: {rel} is missing")
+        elif file_hash(f) != digest:
+            out.append(f"{name}: {rel} differs from what the build wrote")
+    return out
+
+
+def seconds(name: str, path: Path = MANIFEST) -> float | None:
+    """Recorded build time of ``name`` (None if never measured)."""
+    return read_manifest(path).get(name, {}).get("seconds")
+
+
+def strict() -> bool:
+    """Whether training in place of a missing artifact is forbidden (book, nbval)."""
+    return os.environ.get(MODE_ENV, "") == "strict"
+
+
+def before_training(name: str, what: str, *, shipped: bool = True) -> None:
+    """Call before training what the artifact ``name`` would have given.
+
+    In strict mode, raise :class:`MissingArtifactError` naming the build command; otherwise
+    tell the reader (on stderr, so a notebook shows it) how long the wait will be.
+
+    Args:
+        name: the artifact's name in the manifest (e.g. ``"zoo/base"``).
+        what: how to call it in the message.
+        shipped: whether the build command makes it (else only the cache ever holds it).
+    """
+    command = f"{BUILD_COMMAND} {name}"
+    if strict():
+        fix = f"run `{command}`" if shipped else "train it once outside the book build"
+        raise MissingArtifactError(
+            f"{what} is missing, and {MODE_ENV}=strict forbids training it here: {fix}"
+        )
+    took = seconds(name)
+    when = (
+        f"about {took:.0f} s of wall-clock time on the machine that built the shipped copy"
+        if took is not None
+        else "a time never measured for this recipe"
+    )
+    ship = f"; `{command}` ships it" if shipped else ""
+    print(
+        f"reasonlab: {what} is not shipped or cached: training it now ({when}){ship}",
+        file=sys.stderr,
+        flush=True,
+    )

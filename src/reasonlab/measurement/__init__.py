@@ -1,0 +1,1 @@
+"""Measurement: evaluation, test-time-compute estimators, policy-driven sweeps."""

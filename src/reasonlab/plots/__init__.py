@@ -1,0 +1,1 @@
+"""Presentation: the figures, drawn from histories and tables."""

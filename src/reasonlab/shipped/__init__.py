@@ -1,0 +1,1 @@
+"""The shipped runs: checkpoints, comparisons over seeds, distillation, sweeps."""

@@ -1,0 +1,1 @@
+"""Training: losses, what is rewarded, per-token credit, the RL loop, SFT, STaR."""
