@@ -297,13 +297,13 @@ def test_length_buckets_are_the_cheapest_cut():
     import itertools
     import random
 
-    from reasonlab.training.rl import _length_chunks
+    from reasonlab.training.buckets import length_chunks
 
     rng = random.Random(0)
     for _ in range(20):
         lengths = [rng.choice([3, 4, 5, 20, 30, 41]) + rng.randrange(3) for _ in range(9)]
         overhead = rng.choice([0, 5, 40])
-        got = _length_chunks(lengths, 3, overhead)
+        got = length_chunks(lengths, 3, overhead)
         assert sorted(i for ch in got for i in ch) == list(range(len(lengths)))
 
         def cost(chunks, lengths=lengths, overhead=overhead):

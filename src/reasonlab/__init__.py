@@ -24,6 +24,8 @@ _SUBMODULES = {
     "artifacts": "core.artifacts",
     "bandit": "measurement.bandit",
     "bandit_plots": "plots.bandit",
+    "buckets": "training.buckets",
+    "config": "training.config",
     "costs": "measurement.costs",
     "build": "build",
     "credit": "training.credit",
@@ -60,6 +62,7 @@ _SUBMODULES = {
     "trajectories": "training.trajectories",
     "utils": "core.utils",
     "verifiers": "verifiers",
+    "voting": "measurement.voting",
     "zoo": "shipped.zoo",
 }
 

@@ -41,9 +41,9 @@ from .estimators import (
     _check_int,
     best_of_n_at_k,
     binomials,
-    majority_at_k_per_problem,
     pass_at_k_curve,
 )
+from .voting import majority_at_k_per_problem
 
 #: The vote key of every answer the verifier accepted. Using one key for all of them makes the
 #: vote agree with the verifier even when two correct answers are written differently.

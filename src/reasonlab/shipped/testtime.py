@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..core.artifacts import DATA_DIR
-from ..measurement.estimators import best_of_n_at_k, majority_at_k_exact, pass_at_k_curve
+from ..measurement.estimators import best_of_n_at_k, pass_at_k_curve
+from ..measurement.voting import majority_at_k_exact
 
 OUT_DIR = DATA_DIR / "testtime"
 POLICIES = ("base", "rlvr")

@@ -36,7 +36,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ from ..world.policy import Policy
 from ..world.tokenizer import CHECK, WAIT
 from . import credit
 from . import rewards as training_rewards
+from .buckets import CHUNK_OVERHEAD, CHUNKS, length_chunks
+from .config import LATER_FIELDS, OBJECTIVES, RLConfig  # noqa: F401 (rl.RLConfig, rl.LATER_FIELDS)
 from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers know from rl)
     BASELINES,
     advantages,
@@ -59,81 +61,6 @@ from .losses import (  # noqa: F401 (BASELINES, advantages: the names readers kn
     reinforce_loss,
     star_loss,
 )
-
-#: Most length buckets for the gradient pass (rows sorted by prompt + completion length).
-CHUNKS = 8
-#: What one more bucket costs, in padded token positions (the fixed cost of one more forward
-#: and backward pass; measured on one thread with the 2 x 64 model).
-CHUNK_OVERHEAD = 96
-OBJECTIVES = ("reinforce", "star")
-#: ``RLConfig`` fields added after the first shipped runs; ``recipe()`` omits them at their
-#: defaults, so the runs of before keep their hashes (and their shipped artifacts).
-LATER_FIELDS = (*credit.CREDIT_FIELDS, "reward")
-
-
-@dataclass(frozen=True)
-class RLConfig:
-    """Hyperparameters of :func:`train_rlvr` (defaults: the book's RLVR run)."""
-
-    steps: int = 60  #: policy updates (about a minute on a laptop CPU)
-    prompts_per_step: int = 32  #: distinct prompts per batch
-    num_samples: int = 8  #: samples per prompt (the "group")
-    lr: float = 3e-4  #: Adam learning rate of the policy
-    baseline: str = "group"  #: none | ema | group | group_std | critic
-    ema_decay: float = 0.9  #: running-mean baseline: weight of the old value
-    critic_lr: float = 3e-3  #: learning rate of the critic's value head
-    kl_coef: float = 0.0  #: weight of the KL penalty to the starting policy (0 = off)
-    clip: float | None = None  #: PPO ratio clip epsilon (None = plain policy gradient)
-    ppo_epochs: int = 1  #: gradient steps per batch (more than 1 needs ``clip``)
-    cost_per_token: float = 0.0  #: reward penalty per generated token
-    filter_zero_std: bool = False  #: drop groups whose rewards are all equal (no signal)
-    temperature: float = 1.0  #: sampling temperature of the rollouts
-    max_new_tokens: int | None = None  #: completion budget (None = the policy's default)
-    max_grad_norm: float = 1.0  #: gradient clipping
-    objective: str = "reinforce"  #: reinforce | star (cross-entropy on verified successes)
-    eval_every: int = 10  #: held-out evaluation every this many updates (and at both ends)
-    eval_size: int = 200  #: held-out problems (greedy and one sample each)
-    seed: int = 0  #: seeds prompt order, sampling and the critic
-    # Credit assignment (reasonlab.training.credit); at their defaults they are left out of
-    # recipe().
-    algorithm: str = "reinforce"  #: reinforce (the baselines above) | ppo_gae | vineppo | grpo
-    loss_agg: str = "seq-sum"  #: token losses: seq-sum | seq-mean (GRPO) | token-mean | dr-grpo
-    kl_in: str = "loss"  #: where the KL penalty goes: loss | reward (per token, ppo_gae only)
-    kl_estimator: str = "k3"  #: KL estimator in the loss of ppo_gae/vineppo/grpo: k1 | k2 | k3
-    gamma: float = 1.0  #: GAE discount per token (ppo_gae)
-    lam: float = 0.95  #: GAE lambda: 1 = Monte Carlo, 0 = one-step TD (ppo_gae)
-    value_lr: float = 1e-4  #: Adam learning rate of the per-token value model (ppo_gae)
-    vine_k: int = 4  #: VinePPO rollouts per step boundary (vineppo)
-    #: what is rewarded (reasonlab.training.rewards): verifier | a proxy | a control
-    reward: str = "verifier"
-
-    def recipe(self) -> dict:
-        """The fields as a dict for recipe hashes, without :data:`LATER_FIELDS` at their defaults
-        (a config of before they existed keeps its hash, and its shipped artifacts)."""
-        out = asdict(self)
-        for f in fields(self):
-            if f.name in LATER_FIELDS and out[f.name] == f.default:
-                del out[f.name]
-        return out
-
-    def __repr__(self) -> str:  # the dataclass repr, without the credit fields at defaults
-        fields_ = ", ".join(f"{k}={v!r}" for k, v in self.recipe().items())
-        return f"{type(self).__name__}({fields_})"
-
-    def __post_init__(self) -> None:
-        credit.check_config(self)
-        training_rewards.check(self.reward)
-        if self.baseline not in BASELINES:
-            raise ValueError(f"unknown baseline {self.baseline!r}; choose one of {BASELINES}")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"unknown objective {self.objective!r}; choose one of {OBJECTIVES}")
-        if self.ppo_epochs > 1 and self.clip is None:
-            raise ValueError("ppo_epochs > 1 needs clip (unclipped reuse of a batch is off-policy)")
-        if self.baseline in ("group", "group_std") and self.num_samples < 2:
-            raise ValueError(f"baseline {self.baseline!r} needs num_samples >= 2")
-        for name in ("steps", "prompts_per_step", "num_samples", "eval_every", "ppo_epochs"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
 class Critic(nn.Module):
@@ -152,51 +79,13 @@ class Critic(nn.Module):
         return self.net(h).squeeze(-1)
 
 
-def _length_chunks(lengths: Sequence[int], n: int, overhead: int = 0) -> list[list[int]]:
-    """Row indices sorted by length and cut into at most ``n`` chunks.
-
-    With ``overhead == 0``: ``n`` nearly equal chunks. Otherwise the cuts minimise the padded
-    size, ``sum(rows * longest)`` over chunks plus ``overhead`` per chunk, by a small dynamic
-    programme. Lengths here are bimodal (answers of a few tokens, thinking of tens), which
-    equal-count cuts pad badly (28-38% of the positions were padding, 15-23% with these cuts).
-    """
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-    if overhead <= 0:
-        cuts = [k * len(order) // n for k in range(n + 1)]
-        return [order[cuts[k] : cuts[k + 1]] for k in range(n) if cuts[k + 1] > cuts[k]]
-    ls = [lengths[i] for i in order]
-    # A cut only pays off between two different lengths: search over those positions only.
-    pts = [0, *(j for j in range(1, len(ls) + 1) if j == len(ls) or ls[j] != ls[j - 1])]
-    m, inf = len(pts) - 1, float("inf")
-    # best[k][j]: cheapest split of the first pts[j] rows into k chunks; a chunk of the rows
-    # pts[i]..pts[j] costs its row count times its longest row (the last one: rows are sorted).
-    best = [[inf] * (m + 1) for _ in range(n + 1)]
-    arg = [[0] * (m + 1) for _ in range(n + 1)]
-    best[0][0] = 0.0
-    for k in range(1, n + 1):
-        bk, bprev, ak = best[k], best[k - 1], arg[k]
-        for j in range(1, m + 1):
-            top, pj = ls[pts[j] - 1], pts[j]
-            for i in range(k - 1, j):
-                c = bprev[i] + (pj - pts[i]) * top + overhead
-                if c < bk[j]:
-                    bk[j], ak[j] = c, i
-    k = min(range(1, n + 1), key=lambda kk: best[kk][m])
-    chunks, j = [], m
-    while k > 0:
-        i = arg[k][j]
-        chunks.append(order[pts[i] : pts[j]])
-        j, k = i, k - 1
-    return chunks[::-1]
-
-
 def update_chunks(policy: Policy, batch: Batch) -> list[list[int]]:
     """The rows of ``batch`` in length buckets for the gradient pass: sorted by the length the
     forward pass sees (prompt + completion), cut where the padding saved pays for a pass."""
     tok = policy.tokenizer
     prompt_len = {q: len(tok.encode(q)) for q in set(batch.prompts)}
     lengths = [prompt_len[q] + n for q, n in zip(batch.prompts, batch.out.num_tokens, strict=True)]
-    return _length_chunks(lengths, CHUNKS, CHUNK_OVERHEAD)
+    return length_chunks(lengths, CHUNKS, CHUNK_OVERHEAD)
 
 
 def _as_log(trajectories):
