@@ -159,6 +159,7 @@ def test_benchmark_has_the_issues_schema():
         assert math.isfinite(m["step_value_corr"])
     assert len(out["hacking"]) >= 2
     for h in out["hacking"].values():
+        assert set(h) == {"proxy_reward_final", "true_pass_final"}
         assert 0 <= h["true_pass_final"] <= 1 and 0 <= h["proxy_reward_final"] <= 1
     vine, grpo = out["methods"]["vineppo"], out["methods"]["grpo"]
     assert vine["generated_tokens"] > grpo["generated_tokens"]  # its value rollouts cost tokens

@@ -7,6 +7,7 @@ t-interval (:func:`reasonlab.stats.mean_ci`) at every evaluated update.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
@@ -124,8 +125,9 @@ def plot_step_credit(rows: Sequence[Mapping], methods: Sequence[str], *, ncols: 
         ax.axhline(0, color="k", lw=0.6)
         ax.set_xticks(range(segs))
         ax.set_xticklabels([f"step {s}" if s < segs - 1 else "answer" for s in range(segs)])
-        text = row["completion"] if len(row["completion"]) < 60 else row["completion"][:57] + "..."
-        _style(ax, f"{row['prompt']}{text}  (reward {row['reward']:.0f})", "segment")
+        text = textwrap.fill(f"{row['prompt']}{row['completion']}", 62)
+        _style(ax, f"{text}  (reward {row['reward']:.0f})", "segment")
+        ax.title.set_fontsize(8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")

@@ -485,10 +485,13 @@ def difference_rows(
     return rows
 
 
-def benchmark(*, check: bool = True) -> dict:
-    """The JSON of ``benchmarks/credit.py`` from the shipped files."""
-    arms = load_methods(check=check)
-    scope = {r["method"]: r for r in pooled_microscope(load_microscope(check=check))}
+def benchmark(arms=None, scopes=None, hacking=None, *, check: bool = True) -> dict:
+    """The JSON of ``benchmarks/credit.py`` from the shipped files (or from what
+    :func:`load_methods`, :func:`load_microscope` and :func:`load_hacking` already loaded)."""
+    arms = arms if arms is not None else load_methods(check=check)
+    scopes = scopes if scopes is not None else load_microscope(check=check)
+    hack = hacking if hacking is not None else load_hacking(check=check)[0]
+    scope = {r["method"]: r for r in pooled_microscope(scopes)}
     out: dict = {"seeds": list(SEEDS), "methods": {}, "hacking": {}}
     for name, runs in arms.items():
         sc = scope[MICROSCOPE_OF[name]]
@@ -502,7 +505,6 @@ def benchmark(*, check: bool = True) -> dict:
             ),
             "wall_s": stats.mean_ci(list(final(runs, "wall_s").values())).mean,
         }
-    hack, _ = load_hacking(check=check)
     for proxy, brakes in hack.items():
         for brake, runs in brakes.items():
             name = proxy if brake == "no KL" else f"{proxy}+kl"
@@ -511,6 +513,10 @@ def benchmark(*, check: bool = True) -> dict:
                     list(final(runs, f"probe/reward/{proxy}").values())
                 ).mean,
                 "true_pass_final": stats.mean_ci(list(final(runs, "probe/pass").values())).mean,
-                "kl_coef": BRAKES[brake],
             }
     return out
+
+
+def per_step(runs: Mapping[int, Sequence[Mapping]], key: str, step: int) -> list[float]:
+    """Each seed's ``key`` at update ``step`` (seeds in order), for paired differences."""
+    return [float(next(r[key] for r in h if r["step"] == step)) for _, h in sorted(runs.items())]
