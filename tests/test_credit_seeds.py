@@ -163,3 +163,26 @@ def test_benchmark_has_the_issues_schema():
         assert 0 <= h["true_pass_final"] <= 1 and 0 <= h["proxy_reward_final"] <= 1
     vine, grpo = out["methods"]["vineppo"], out["methods"]["grpo"]
     assert vine["generated_tokens"] > grpo["generated_tokens"]  # its value rollouts cost tokens
+
+
+@pytest.mark.slow
+def test_the_shipped_microscope_of_seed_1_reproduces():
+    """The step table of seed 1 (without the critic columns): the same bits on the build's
+    machine. About half a minute on one thread."""
+    ref = _shipped("microscope")["seeds"]["1"]["table"]
+    if not artifacts.same_machine("credit/microscope"):
+        pytest.skip("built on another machine")
+    m = cs.MICROSCOPE
+    table, _ = credit_microscope.step_table(
+        zoo.load(zoo.seed_base(1)),
+        cs.microscope_problems(1),
+        num_samples=m["num_samples"],
+        k_true=m["k_true"],
+        vine_k=m["vine_k"],
+        seed=1,
+    )
+    assert [r["completion"] for r in table] == [r["completion"] for r in ref]
+    for new, old in zip(table, ref, strict=True):
+        for k in ("true", "vineppo", "grpo", "reinforce"):
+            assert [cs._r(v) for v in new[k]] == old[k], k
+        assert new["first_wrong"] == old["first_wrong"]
