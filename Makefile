@@ -32,7 +32,7 @@ help:
 	@echo "make check  the quick loop while editing: make test without the slow tests and the Colab stage"
 	@echo "make venv   create or refresh .venv from requirements.txt"
 	@echo "make notebooks  re-execute every notebook in place (after changing one)"
-	@echo "make artifacts  rebuild every stale shipped artifact, in order (python -m reasonlab.build)"
+	@echo "make artifacts  rebuild every stale shipped artifact, parents first, JOBS=2 at a time"
 	@echo "make colab  run every notebook in an environment pinned to Colab's (part of make test)"
 	@echo "make bench  run the benchmark scripts (prints figures, not a test)"
 
@@ -106,8 +106,10 @@ check: lint unit nbval book student browser
 notebooks: venv
 	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
 
+# Two artifacts at a time by default (one torch thread each: the same bytes as one at a time).
+JOBS ?= 2
 artifacts: venv
-	$(BIN)/python -m reasonlab.build
+	$(BIN)/python -m reasonlab.build --jobs $(JOBS)
 
 static-js:
 	bash scripts/fetch_static_js.sh

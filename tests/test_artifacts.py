@@ -3,6 +3,7 @@ notices a changed recipe or file, a version bump retrains nothing, and a missing
 announced (or, in strict mode, refused) before anything trains."""
 
 import json
+import sys
 
 import pytest
 import torch
@@ -161,3 +162,55 @@ def test_every_zoo_checkpoint_records_its_fingerprint():
     for a in build.all_artifacts():
         if a.stage == "zoo":
             assert artifacts.made_with(a.name) is not None, a.name
+
+
+def _fake_table(tmp_path):
+    """Four artifacts: b and c start from a, d shares c's file (so never builds beside it)."""
+
+    def art(name, parents=(), file=None):
+        path = tmp_path / (file or name)
+        return build.Artifact(name, dict, lambda: [path], lambda: None, parents)
+
+    return {
+        "a": art("a"),
+        "b": art("b", ("a",)),
+        "c": art("c", ("a",), file="shared"),
+        "d": art("d", (), file="shared"),
+    }
+
+
+def test_parallel_build_starts_an_artifact_only_after_its_parents(tmp_path):
+    table = _fake_table(tmp_path)
+    assert build._ready(["a", "b", "c", "d"], {}, table) == "a"
+    # while a builds, its children wait, and d (no parents) may start
+    assert build._ready(["b", "c", "d"], {"a": None}, table) == "d"
+    # c and d write the same file: never at once
+    assert build._ready(["c"], {"d": None}, table) is None
+    assert build._ready(["b", "c"], {"d": None}, table) == "b"
+
+
+def test_parallel_build_records_each_artifact_and_stops_at_a_failure(tmp_path, monkeypatch):
+    table = _fake_table(tmp_path)
+    log = tmp_path / "order.txt"
+    recorded = []
+    monkeypatch.setattr(build, "recipe_of", lambda name, table=None: name)
+    monkeypatch.setattr(
+        build.artifacts, "record",
+        lambda name, recipe, files, seconds: recorded.append(name) or {"files": []},
+    )  # fmt: skip
+
+    def command(name, result):
+        fail = "raise SystemExit(3)" if name == "b" else "pass"
+        code = (
+            f"import json, time; open({str(log)!r}, 'a').write('{name}\\n'); time.sleep(0.2); "
+            f"{fail}; open({result!r}, 'w').write(json.dumps({{'seconds': 0.2}}))"
+        )
+        return [sys.executable, "-c", code]
+
+    assert build.build_parallel(["a", "c", "d"], table, 2, command) == 0
+    assert sorted(recorded) == ["a", "c", "d"]
+    order = log.read_text().split()
+    assert order.index("a") < order.index("c")
+    recorded.clear()
+    assert build.build_parallel(["a", "b", "c"], table, 1, command) == 1
+    assert "b" not in recorded and "c" not in recorded  # nothing starts after the failure

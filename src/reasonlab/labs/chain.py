@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..tokenizer import ANSWER, CHECK, END_THINK, THINK, WAIT
 from . import store
 from .static import Control, Panel, build_static, kernel_free, live
 from .static import show as show_either
@@ -34,8 +35,6 @@ DIFFICULTIES = (1, 2, 3, 4)
 #: Step slider: how many thinking steps to show; the last value shows the whole chain.
 STEPS = (0, 1, 2, 3, 4, 5, 6)
 MAX_ATTEMPTS = 4
-
-THINK, END_THINK, CHECK, WAIT, ANSWER = "<think>", "</think>", "<check>", "<wait>", "#### "
 
 
 # ----------------------------------------------------------------------------- step checks

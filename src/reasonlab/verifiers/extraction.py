@@ -47,10 +47,11 @@ from __future__ import annotations
 
 import re
 
+from ..tokenizer import END_THINK as THINK_CLOSE
+from ..tokenizer import THINK as THINK_OPEN
 from .exact import canonical
 from .normalize import normalize
 
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 FALLBACK_WINDOW = 2000  # characters at the end of the answer region the fallback looks at
 WHOLE_ANSWER_CHARS = 200  # rule 4: a longer region is a solution, not a bare answer
 BARE_ANSWER_CHARS = 60  # rule 4 without LaTeX: "(2, 4)", "x + 1", "odd"

@@ -15,9 +15,9 @@ while being wrong, so a format reward must only ever be a small bonus next to a 
 
 from __future__ import annotations
 
+from ..tokenizer import END_THINK as CLOSE
+from ..tokenizer import THINK as OPEN
 from .result import VerifierResult
-
-OPEN, CLOSE = "<think>", "</think>"
 
 
 def format_reward(completion: str) -> VerifierResult:

@@ -21,6 +21,7 @@ import time
 from fractions import Fraction
 from functools import lru_cache
 
+from ..tokenizer import END_THINK, THINK
 from .exact import exact_equal
 from .extraction import extract_answer_traced
 from .normalize import MAX_ANSWER_CHARS, Normalized, normalize, parse_number, strip_assignment
@@ -38,7 +39,7 @@ LONG_DECIMAL_DIGITS = 6
 def _gold_answer(gold: str) -> tuple[str, str]:
     """The final answer inside a gold string (bare answer or full reference solution), read
     with the same rules as a completion (several boxes in a row are one list answer)."""
-    if any(m in gold for m in ("####", "\\boxed", "\\fbox", "<answer>", "</think>")):
+    if any(m in gold for m in ("####", "\\boxed", "\\fbox", "<answer>", END_THINK)):
         found = extract_answer_traced(gold, last_number_fallback=False)
         if found is not None:
             return found[1], f"gold {found[0]}"
@@ -133,7 +134,7 @@ def verify_math(
             g
             and "nswer>" not in completion
             and "NSWER>" not in completion
-            and ("</think>" in completion or "<think>" not in completion)
+            and (END_THINK in completion or THINK not in completion)
         ):
             same_sign = m.group(1) == g.group(1) or m.group(2) == "0"
             ok = same_sign and m.group(2) == g.group(2)
