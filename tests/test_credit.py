@@ -330,3 +330,14 @@ def test_short_run_raises_the_greedy_pass_rate(algorithm):
     before, after = hist[0]["pass_rate/greedy"], hist[-1]["pass_rate/greedy"]
     print(f"{algorithm}: greedy pass rate {before:.3f} -> {after:.3f}")
     assert after > before + MIN_GAIN[algorithm], (algorithm, before, after)
+
+
+def test_kl_gradient_check_names_the_direction_of_each_estimators_gradient():
+    from reasonlab.training.losses import kl_gradient_check
+
+    rows = {r["estimator"]: r for r in kl_gradient_check()}
+    assert rows["k1"]["grad_norm"] < 1e-12  # in the loss, k1 pulls nowhere
+    assert rows["k2"]["gap_to_grad_kl_pi_ref"] < 1e-12 < rows["k2"]["gap_to_grad_kl_ref_pi"]
+    assert rows["k3"]["gap_to_grad_kl_ref_pi"] < 1e-12 < rows["k3"]["gap_to_grad_kl_pi_ref"]
+    for k in ("k1", "k3"):  # unbiased values of KL(pi || ref)
+        assert rows[k]["value"] == pytest.approx(rows[k]["kl_pi_ref"])

@@ -59,7 +59,7 @@ def test_step_table_on_base_samples():
     again, _ = step_table(policy, problems, num_samples=2, k_true=8, vine_k=2, seed=3)
     assert again == table
     rows = {r["method"]: r for r in summary(table, cost)}
-    assert set(rows) == {"true", "grpo", "vineppo"}
+    assert set(rows) == {"true", "grpo", "dr_grpo", "reinforce", "vineppo"}
     assert rows["true"]["step_value_corr"] == pytest.approx(1.0)
     for r in rows.values():
         assert math.isnan(r["blames_first_error"]) or 0 <= r["blames_first_error"] <= 1

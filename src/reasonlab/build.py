@@ -12,7 +12,10 @@ The order is the data flow (each stage starts from the ones before it):
    gradient-variance table (``experiments/gradvar``, from ``zoo/base``);
 4. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then every arm of
    each student size at each of its seeds (``distill/quarter-s1`` ... ``distill/half-s5``);
-5. ``labs/*``: the labs' data, from the zoo's checkpoints.
+5. ``credit/*``: notebook 12's credit-assignment runs over five paired seeds (one artifact per
+   method, the credit microscope, the reward-hacking runs per proxy), each seed from its base
+   ``zoo/base-s<seed>`` (:mod:`reasonlab.shipped.credit_seeds`);
+6. ``labs/*``: the labs' data, from the zoo's checkpoints.
 
 With no name, every artifact that is not fresh (see :mod:`reasonlab.core.artifacts`) is built;
 names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebuilds them even
@@ -39,7 +42,7 @@ from pathlib import Path
 from .core import artifacts
 from .core.artifacts import DATA_DIR, recipe_hash
 
-STAGES = ("zoo", "testtime", "experiments", "distill", "labs")
+STAGES = ("zoo", "testtime", "experiments", "distill", "credit", "labs")
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,28 @@ def _distill(part: str) -> Artifact:
     return Artifact(f"distill/{part}", recipe, files, make, parents)
 
 
+# ----------------------------------------------------------------------------- credit
+
+
+def _credit(part: str) -> Artifact:
+    """``credit/<method>``, ``credit/microscope``, ``credit/hacking-<proxy>``: notebook 12's
+    shipped results over the paired seeds (:mod:`reasonlab.shipped.credit_seeds`)."""
+    from .shipped import credit_seeds as cs
+    from .shipped import zoo
+
+    def recipe() -> dict:
+        return cs.recipe(part)
+
+    def files() -> list[Path]:
+        return [cs.path(part)]
+
+    def make() -> None:
+        cs.write(part)
+
+    parents = tuple(f"zoo/{zoo.seed_base(s)}" for s in cs.SEEDS)
+    return Artifact(f"credit/{part}", recipe, files, make, parents)
+
+
 # ----------------------------------------------------------------------------- labs
 
 #: Per lab: the module constants that determine its data, and the checkpoints it loads.
@@ -259,6 +284,7 @@ def all_artifacts() -> list[Artifact]:
     from .shipped import experiments as ex
     from .shipped import experiments_seeds as xs
     from .shipped import zoo
+    from .shipped.credit_seeds import parts as credit_parts
     from .shipped.testtime import ARTIFACTS as TESTTIME
 
     order = ("base", *map(zoo.seed_base, zoo.SEEDS), "base-multi", "rlvr")
@@ -267,6 +293,7 @@ def all_artifacts() -> list[Artifact]:
     out += [_experiment(n) for n in ex.TABLES]
     out += [_experiment_seeds(arm) for arm in xs.ARMS]
     out += [_distill(p) for p in _distill_parts()]
+    out += [_credit(p) for p in credit_parts()]
     out += [_lab(n) for n in LABS]
     return out
 

@@ -10,6 +10,8 @@ tokens:
 
 =============  ====================================================================
 ``grpo``       the group's z-scored reward, the same for every segment
+``dr_grpo``    the group's mean-centred reward (Dr. GRPO), the same for every segment
+``reinforce``  the reward minus the mean of the group's other samples (RLOO), likewise
 ``vineppo``    the same difference of values as the truth, from ``vine_k`` rollouts
 ``ppo_gae``    GAE (``gamma``, ``lam``) on a value model's per-token values
 =============  ====================================================================
@@ -25,7 +27,7 @@ import re
 import torch
 
 from ..training import credit
-from ..training.losses import gae
+from ..training.losses import advantages, gae
 from ..world import tasks
 from ..world.tokenizer import CHECK, END_THINK, THINK, WAIT
 
@@ -74,13 +76,13 @@ def _segment_means(token_adv: torch.Tensor, bounds: list[int]) -> list[float]:
     return [float(token_adv[b:e].mean()) for b, e in zip(bounds, ends, strict=True)]
 
 
-def _ppo_segments(value_model, policy, rows, out, reward, bounds, gamma, lam) -> list:
+def _ppo_segments(value_model, policy, prompts, token_ids, reward, bounds, gamma, lam) -> list:
     with torch.no_grad():
-        v = value_model(policy, [p.prompt for p in rows], out.token_ids)
-    _, mask = policy.encode_batch([p.prompt for p in rows], out.token_ids)
+        v = value_model(policy, prompts, token_ids)
+    _, mask = policy.encode_batch(prompts, token_ids)
     last = mask.shape[1] - 1 - mask.flip(1).argmax(1)
     r = torch.zeros_like(mask)
-    r[torch.arange(len(rows)), last] = reward
+    r[torch.arange(len(prompts)), last] = reward
     adv, _ = gae(r, v, mask, gamma, lam)
     return [_segment_means(adv[i][mask[i] > 0], b) for i, b in enumerate(bounds)]
 
@@ -123,10 +125,14 @@ def step_table(
         policy, rows, out.token_ids, k=k_true, seed=seed + 1
     )
     _, vine_v, vine_cost = credit.vine_values(policy, rows, out.token_ids, k=vine_k, seed=seed + 2)
-    grpo = credit.group_advantages(reward.view(len(problems), -1), "seq-mean").reshape(-1)
+    grouped = reward.view(len(problems), -1)
+    grpo = credit.group_advantages(grouped, "seq-mean").reshape(-1)
+    dr_grpo = credit.group_advantages(grouped, "dr-grpo").reshape(-1)
+    rloo = advantages(grouped, "group").reshape(-1)
     ppo = None
     if value_model is not None:
-        ppo = _ppo_segments(value_model, policy, rows, out, reward, bounds, gamma, lam)
+        prompts = [p.prompt for p in rows]
+        ppo = _ppo_segments(value_model, policy, prompts, out.token_ids, reward, bounds, gamma, lam)
     table = []
     for i, (p, c) in enumerate(zip(rows, out.completions, strict=True)):
         r = float(reward[i])
@@ -136,48 +142,96 @@ def step_table(
             "reward": r,
             "first_wrong": _clamp(first_wrong_step(p, c), len(bounds[i])),
             "true": credit.step_advantages(true_v[i], r).tolist(),
+            "token_ids": list(out.token_ids[i]),
+            "bounds": bounds[i],
             "grpo": [float(grpo[i])] * len(bounds[i]),
+            "dr_grpo": [float(dr_grpo[i])] * len(bounds[i]),
+            "reinforce": [float(rloo[i])] * len(bounds[i]),
             "vineppo": credit.step_advantages(vine_v[i], r).tolist(),
         }
         if ppo is not None:
             row["ppo_gae"] = ppo[i]
         table.append(row)
-    return table, {"true": true_cost, "vineppo": vine_cost, "grpo": 0, "ppo_gae": 0}
+    cost = {"true": true_cost, "vineppo": vine_cost, "grpo": 0, "dr_grpo": 0, "reinforce": 0}
+    return table, {**cost, "ppo_gae": 0}
+
+
+def add_ppo_column(
+    table: list[dict], policy, value_model, name: str = "ppo_gae", *, gamma=1.0, lam=0.95
+) -> None:
+    """Add (in place) column ``name`` to a :func:`step_table`: GAE on ``value_model``'s values
+    for the table's completions (``token_ids``), averaged per segment."""
+
+    reward = torch.tensor([float(r["reward"]) for r in table])
+    segs = _ppo_segments(
+        value_model,
+        policy,
+        [r["prompt"] for r in table],
+        [r["token_ids"] for r in table],
+        reward,
+        [r["bounds"] for r in table],
+        gamma,
+        lam,
+    )
+    for r, s in zip(table, segs, strict=True):
+        r[name] = s
 
 
 def _clamp(step: int | None, n: int) -> int | None:
     return None if step is None else min(step, n - 1)
 
 
-def warm_value_model(
-    policy, problems, *, steps: int = 30, num_samples: int = 8, lr: float = 1e-3, seed: int = 0
-) -> credit.ValueModel:
-    """A :class:`reasonlab.training.credit.ValueModel` regressed on the verdicts of ``policy``'s own
-    samples (the Monte Carlo return at every token): PPO's critic after a warm-up, policy fixed.
+def warm_value_models(
+    policy,
+    problems,
+    snapshots=(30,),
+    *,
+    num_samples: int = 8,
+    lr: float = 1e-3,
+    seed: int = 0,
+):
+    """Yield ``(steps, value_model)`` after each number of ``snapshots`` (ascending) steps of
+    one :class:`reasonlab.training.credit.ValueModel` regressed on the verdicts of ``policy``'s own
+    samples (the Monte Carlo return at every token): PPO's critic during a warm-up, policy
+    fixed. The model yielded is the one being trained: use it before the next step.
 
     Args:
         policy: the fixed policy.
         problems: each step samples ``num_samples`` completions for 16 of them, in turn.
-        steps: Adam steps.
+        snapshots: step counts to yield at (0: the untrained head, which predicts 0).
         num_samples: completions per problem.
         lr: Adam learning rate.
         seed: seeds the samples.
     """
     value = credit.ValueModel(policy)
     opt = torch.optim.Adam(value.parameters(), lr=lr)
-    for step in range(steps):
-        part = [problems[(16 * step + j) % len(problems)] for j in range(16)]
-        out = policy.sample([p.prompt for p in part], num_samples=num_samples, seed=seed + step)
-        rows = [p for p in part for _ in range(num_samples)]
-        verdict = [float(r.reward) for r in tasks.verify_batch(rows, out.completions)]
-        prompts = [p.prompt for p in rows]
-        v = value(policy, prompts, out.token_ids)
-        _, mask = policy.encode_batch(prompts, out.token_ids)
-        loss = (((v - torch.tensor(verdict)[:, None]) * mask) ** 2).sum() / mask.sum()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    return value
+    done = 0
+    for target in sorted(snapshots):
+        for step in range(done, target):
+            part = [problems[(16 * step + j) % len(problems)] for j in range(16)]
+            out = policy.sample([p.prompt for p in part], num_samples=num_samples, seed=seed + step)
+            rows = [p for p in part for _ in range(num_samples)]
+            verdict = [float(r.reward) for r in tasks.verify_batch(rows, out.completions)]
+            prompts = [p.prompt for p in rows]
+            v = value(policy, prompts, out.token_ids)
+            _, mask = policy.encode_batch(prompts, out.token_ids)
+            loss = (((v - torch.tensor(verdict)[:, None]) * mask) ** 2).sum() / mask.sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        done = target
+        yield target, value
+
+
+def warm_value_model(
+    policy, problems, *, steps: int = 30, num_samples: int = 8, lr: float = 1e-3, seed: int = 0
+) -> credit.ValueModel:
+    """The value model of :func:`warm_value_models` after ``steps`` steps."""
+    for _, value in warm_value_models(
+        policy, problems, (steps,), num_samples=num_samples, lr=lr, seed=seed
+    ):
+        return value
+    raise AssertionError("unreachable")
 
 
 def blames(advs: list[float], step: int) -> float:
@@ -189,7 +243,9 @@ def blames(advs: list[float], step: int) -> float:
 
 
 def summary(
-    table: list[dict], extra_tokens: dict, methods=("true", "grpo", "vineppo", "ppo_gae")
+    table: list[dict],
+    extra_tokens: dict,
+    methods=("true", "grpo", "dr_grpo", "reinforce", "vineppo", "ppo_gae"),
 ) -> list[dict]:
     """Per method: how often it blames the first wrong step (over the completions with a wrong
     answer and more than one segment), and the correlation of its segment advantages with the
