@@ -104,7 +104,11 @@ LAYERS = (
     ("reasonlab.build",),
 )
 #: Upward imports on purpose, each inside a function: a problem routes itself to its verifier.
-ALLOWED_UP = {("reasonlab.world.tasks", "reasonlab.verifiers")}
+ALLOWED_UP = {
+    ("reasonlab.world.tasks", "reasonlab.verifiers"),
+    ("reasonlab.world.tasks.problem", "reasonlab.verifiers"),
+    ("reasonlab.world.tasks.verify", "reasonlab.verifiers"),
+}
 
 
 def layer(module: str) -> int:

@@ -106,3 +106,21 @@ def test_verify_never_raises_on_garbage():
     garbage = ["", "<think>", "#### ", "#### __import__('os')", "\x00" * 10, "#### 1/0"]
     results = tasks.verify_batch(probs, garbage)
     assert [r.reward for r in results] == [0.0] * 6
+
+
+def test_every_kind_is_registered_and_an_unknown_one_is_a_named_error():
+    from reasonlab.world.tasks import KINDS, Problem, demonstration, kind_of
+
+    assert set(KINDS) == {
+        ("math", "add"),
+        ("logic", "compare"),
+        ("logic", "countdown"),
+        ("code", "function"),
+    }
+    for (domain, kind), entry in KINDS.items():
+        p = tasks.make(domain, 1, difficulty=2, seed=0, kind=kind)[0]
+        assert kind_of(p) is entry and p.kind == kind
+    odd = Problem("math", "multiply", "3*4=", "12", 1, (3, 4))
+    with pytest.raises(ValueError, match="no task kind math/multiply"):
+        demonstration(odd, think=True)
+    assert demonstration(odd, think=False) == [("#### 12", True)]  # no steps needed
