@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from reasonlab.shipped import credit_seeds
+from reasonlab.shipped import credit_summary
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
         from reasonlab import build
 
         build.main(["credit"])
-    out = credit_seeds.benchmark()
+    out = credit_summary.benchmark()
     if args.json:
         print(json.dumps(out))
         return

@@ -9,6 +9,7 @@ import pytest
 from reasonlab.core import artifacts
 from reasonlab.shipped import credit_microscope, zoo
 from reasonlab.shipped import credit_seeds as cs
+from reasonlab.shipped import credit_summary as csum
 from reasonlab.shipped import experiments_seeds as xs
 from reasonlab.world import tasks
 
@@ -23,7 +24,7 @@ def test_methods_share_everything_but_their_own_change():
             assert getattr(cfg, k) == v, (m, k)
     assert set(cs.MAIN) <= set(cs.METHODS)
     assert set(cs.LENGTH_ARMS.values()) <= set(cs.METHODS)
-    assert set(cs.MICROSCOPE_OF) == set(cs.METHODS)
+    assert set(csum.MICROSCOPE_OF) == set(cs.METHODS)
     hack = cs.hack_config("format", 0.2, 2)
     assert (hack.reward, hack.kl_coef, hack.algorithm, hack.steps) == (
         "format",
@@ -144,7 +145,7 @@ def test_a_slice_of_the_shipped_hacking_runs_reproduces():
 def test_benchmark_has_the_issues_schema():
     for part in cs.parts():
         _shipped(part)
-    out = cs.benchmark()
+    out = csum.benchmark()
     assert out["seeds"] == list(cs.SEEDS)
     assert set(cs.MAIN) <= set(out["methods"])
     for m in out["methods"].values():

@@ -32,6 +32,7 @@ _SUBMODULES = {
     "credit_plots": "plots.credit",
     "credit_microscope": "shipped.credit_microscope",
     "credit_seeds": "shipped.credit_seeds",
+    "credit_summary": "shipped.credit_summary",
     "distill": "shipped.distill",
     "distill_plots": "plots.distill",
     "distill_seeds": "shipped.distill_seeds",
