@@ -31,152 +31,20 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-MAX_TERMS = 64  # terms in a canonical polynomial
-MAX_DEGREE = 16  # of a variable, and of pi
-MAX_BITS = 8_000  # of any integer built here
-MAX_ITEMS = 40
-MAX_CHARS = 600
-MAX_FACTORIAL = 200
-MAX_SQUAREFREE = 10**8  # radicands are factored by trial division (10**4 steps at most)
-
-
-class Refused(Exception):  # noqa: N818 - internal control flow, never escapes this module
-    """Not a shape this module reads exactly."""
-
-
-# ----------------------------------------------------------------------------- canonical values
-# A monomial is (radicand, pi power, ((variable, power), ...)); a polynomial is a dict from
-# monomials to nonzero Fractions, frozen as a sorted tuple of items when it is a value.
-
-_ONE = (1, 0, ())
-
-
-def _squarefree(n: int) -> tuple[int, int]:
-    """n = k^2 * s with s square-free: (k, s)."""
-    if n > MAX_SQUAREFREE:
-        raise Refused("radicand too large")
-    k, s, p = 1, 1, 2
-    while p * p <= n:
-        while n % (p * p) == 0:
-            n //= p * p
-            k *= p
-        if n % p == 0:
-            n //= p
-            s *= p
-        p += 1 if p == 2 else 2
-    return k, s * n
-
-
-def _check(poly: dict) -> dict:
-    if len(poly) > MAX_TERMS:
-        raise Refused("too many terms")
-    for c in poly.values():
-        if c.numerator.bit_length() > MAX_BITS or c.denominator.bit_length() > MAX_BITS:
-            raise Refused("number too large")
-    return poly
-
-
-def _add(a: dict, b: dict, sign: int = 1) -> dict:
-    out = dict(a)
-    for m, c in b.items():
-        v = out.get(m, 0) + sign * c
-        if v:
-            out[m] = v
-        else:
-            out.pop(m, None)
-    return _check(out)
-
-
-def _mono_mul(x: tuple, y: tuple) -> tuple[Fraction, tuple]:
-    g = math.gcd(x[0], y[0])
-    rad = x[0] // g * (y[0] // g)  # sqrt(a) sqrt(b) = g sqrt(ab / g^2), a and b square-free
-    pi = x[1] + y[1]
-    powers = dict(x[2])
-    for v, k in y[2]:
-        powers[v] = powers.get(v, 0) + k
-    if abs(pi) > MAX_DEGREE or any(k > MAX_DEGREE for k in powers.values()):
-        raise Refused("degree too large")
-    return Fraction(g), (rad, pi, tuple(sorted(powers.items())))
-
-
-def _mul(a: dict, b: dict) -> dict:
-    out: dict = {}
-    for ma, ca in a.items():
-        for mb, cb in b.items():
-            g, m = _mono_mul(ma, mb)
-            v = out.get(m, 0) + ca * cb * g
-            if v:
-                out[m] = v
-            else:
-                out.pop(m, None)
-        _check(out)
-    return out
-
-
-def _const(q: Fraction | int) -> dict:
-    return {_ONE: Fraction(q)} if q else {}
-
-
-def _inverse(a: dict) -> dict:
-    """1/a for a single constant term q sqrt(n) pi^k (= sqrt(n) / (q n pi^k)); else refused."""
-    if len(a) != 1:
-        raise Refused("division by a sum")
-    ((m, c),) = a.items()
-    if m[2]:
-        raise Refused("division by a variable")
-    return {(m[0], -m[1], ()): 1 / (c * m[0])}
-
-
-def _rational(a: dict) -> Fraction | None:
-    if not a:
-        return Fraction(0)
-    if len(a) == 1 and _ONE in a:
-        return a[_ONE]
-    return None
-
-
-def _sqrt(a: dict) -> dict:
-    q = _rational(a)
-    if q is None or q < 0:
-        raise Refused("square root of a non-rational or a negative")
-    k, s = _squarefree(q.numerator * q.denominator)
-    return {(s, 0, ()): Fraction(k, q.denominator)} if q else {}
-
-
-def _root(a: dict, n: int) -> dict:
-    q = _rational(a)
-    if q is None or q < 0 or not 2 <= n <= 10:
-        raise Refused("root")
-    out = []
-    for part in (q.numerator, q.denominator):
-        r = round(part ** (1 / n)) if part.bit_length() < 1000 else -1
-        hit = [c for c in (r - 1, r, r + 1) if c >= 0 and c**n == part]
-        if not hit:
-            raise Refused("not a perfect power")
-        out.append(hit[0])
-    return _const(Fraction(out[0], out[1]))
-
-
-def _pow(a: dict, e: dict) -> dict:
-    k = _rational(e)
-    if k is None or k.denominator != 1 or abs(k) > 10_000:
-        raise Refused("exponent")
-    k = int(k)
-    base = a
-    if k < 0:
-        base, k = _inverse(a), -k
-    q = _rational(base)
-    if q is not None:
-        if max(q.numerator.bit_length(), q.denominator.bit_length()) * k > MAX_BITS:
-            raise Refused("power too large")
-        return _const(q**k)
-    if k > MAX_DEGREE:
-        raise Refused("power too large")
-    out = _const(1)
-    for _ in range(k):
-        out = _mul(out, base)
-    return out
-
+from .polynomials import (
+    MAX_CHARS,
+    MAX_FACTORIAL,
+    MAX_ITEMS,
+    Refused,
+    poly_add,
+    poly_const,
+    poly_inverse,
+    poly_mul,
+    poly_pow,
+    poly_rational,
+    poly_root,
+    poly_sqrt,
+)
 
 # ----------------------------------------------------------------------------- expressions
 
@@ -228,10 +96,10 @@ class _Parser:
             sign = -sign if self.take()[1] == "-" else sign
         out = self.term()
         if sign < 0:
-            out = _add({}, out, -1)
+            out = poly_add({}, out, -1)
         while self.peek() in (("op", "+"), ("op", "-")):
             s = 1 if self.take()[1] == "+" else -1
-            out = _add(out, self.term(), s)
+            out = poly_add(out, self.term(), s)
         return out
 
     def _starts_factor(self) -> bool:
@@ -251,13 +119,13 @@ class _Parser:
             if tok[1] in ("*", "/") or tok[1] in _MUL_CMDS or tok[1] == "\\div":
                 self.take()
                 rhs = self.power()
-                out = _mul(out, _inverse(rhs) if tok[1] in ("/", "\\div") else rhs)
+                out = poly_mul(out, poly_inverse(rhs) if tok[1] in ("/", "\\div") else rhs)
             elif self._starts_factor():
                 if tok[0] == "num" and self.t[self.i - 1][0] in ("num", "var"):
                     raise Refused("a number after a number or a letter")  # "3 4", "x2"
                 if tok[1] == "\\frac" and self.t[self.i - 1][0] == "num":
                     raise Refused("a mixed number or a product?")  # "2\\frac{1}{2}" is 2.5
-                out = _mul(out, self.power())
+                out = poly_mul(out, self.power())
             else:
                 return out
 
@@ -266,12 +134,12 @@ class _Parser:
         while self.peek() in (("op", "^"), ("op", "**"), ("op", "!")):
             op = self.take()[1]
             if op == "!":
-                n = _rational(base)
+                n = poly_rational(base)
                 if n is None or n.denominator != 1 or not 0 <= n <= MAX_FACTORIAL:
                     raise Refused("factorial")
-                base = _const(math.factorial(int(n)))
+                base = poly_const(math.factorial(int(n)))
             else:
-                base = _pow(base, self.group_or_atom())
+                base = poly_pow(base, self.group_or_atom())
         return base
 
     def group_or_atom(self) -> dict:
@@ -282,11 +150,11 @@ class _Parser:
             if len(tok[1]) > 1:  # 10^23: LaTeX reads 10^{2}3, its writer meant 10^{23}
                 raise Refused("unbraced exponent of several digits")
             self.take()
-            return _const(Fraction(tok[1]))
+            return poly_const(Fraction(tok[1]))
         if tok in (("op", "-"), ("op", "+")):
             self.take()
             value = self.group_or_atom()
-            return _add({}, value, -1) if tok[1] == "-" else value
+            return poly_add({}, value, -1) if tok[1] == "-" else value
         return self.atom()
 
     def braced(self) -> dict:
@@ -297,13 +165,13 @@ class _Parser:
             self.take()
             if len(tok[1]) > 1 and "." not in tok[1]:
                 self.t.insert(self.i, ("num", tok[1][1:]))
-            return _const(Fraction(tok[1][0]))
+            return poly_const(Fraction(tok[1][0]))
         return self.atom()
 
     def atom(self) -> dict:
         kind, value = self.take()
         if kind == "num":
-            return _const(Fraction(value))
+            return poly_const(Fraction(value))
         if kind == "var":
             if value in "eEiI" or self.peek() == ("op", "("):
                 raise Refused("a constant or a function")  # e, i, f(x)
@@ -314,21 +182,21 @@ class _Parser:
             return inner
         if value == "\\frac":
             num = self.braced()
-            return _mul(num, _inverse(self.braced()))
+            return poly_mul(num, poly_inverse(self.braced()))
         if value == "\\binom":
-            n, k = _rational(self.braced()), _rational(self.braced())
+            n, k = poly_rational(self.braced()), poly_rational(self.braced())
             if n is None or k is None or n.denominator != 1 or k.denominator != 1 or n > 1000:
                 raise Refused("binomial")
-            return _const(math.comb(int(n), int(k)) if n >= 0 and k >= 0 else 0)
+            return poly_const(math.comb(int(n), int(k)) if n >= 0 and k >= 0 else 0)
         if value == "\\sqrt":
             if self.peek() == ("op", "["):
                 self.take()
-                n = _rational(self.expr())
+                n = poly_rational(self.expr())
                 self.take("]")
                 if n is None or n.denominator != 1:
                     raise Refused("root index")
-                return _root(self.braced(), int(n)) if n != 2 else _sqrt(self.braced())
-            return _sqrt(self.braced())
+                return poly_root(self.braced(), int(n)) if n != 2 else poly_sqrt(self.braced())
+            return poly_sqrt(self.braced())
         if value == "\\pi":
             return {(1, 1, ()): Fraction(1)}
         raise Refused(f"token {value}")
@@ -394,12 +262,12 @@ def _balanced(s: str) -> bool:
 
 def _equation(lhs: str, rhs: str) -> tuple:
     """lhs - rhs, divided by the coefficient of its first term when that is one term."""
-    d = _add(dict(_poly_items(lhs)), dict(_poly_items(rhs)), -1)
+    d = poly_add(dict(_poly_items(lhs)), dict(_poly_items(rhs)), -1)
     if not d:
         return ("eq", ())
     lead = max(m[2] for m in d)
     coeff = {(m[0], m[1], ()): c for m, c in d.items() if m[2] == lead}
-    scaled = _mul(d, _inverse(coeff))
+    scaled = poly_mul(d, poly_inverse(coeff))
     return ("eq", tuple(sorted(scaled.items())))
 
 
@@ -485,7 +353,7 @@ def _value(s: str, depth: int = 0) -> tuple:
             raise Refused("one \\pm only")
         a = dict(_poly_items(parts[0])) if parts[0].strip() else {}
         b = dict(_poly_items(parts[1]))
-        plus, minus = (tuple(sorted(_add(a, b, k).items())) for k in (1, -1))
+        plus, minus = (tuple(sorted(poly_add(a, b, k).items())) for k in (1, -1))
         return ("set", tuple(sorted({("num", plus), ("num", minus)}, key=repr)))
     if "=" in s and not _REL.search(s):
         sides = s.split("=")
