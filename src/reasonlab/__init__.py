@@ -51,6 +51,7 @@ _SUBMODULES = {
     "quiz": "quiz",
     "rewards": "verifiers.trl_rewards",
     "rl": "training.rl",
+    "running_problem": "shipped.running_problem",
     "scaling": "measurement.scaling",
     "scaling_experiments": "measurement.sweeps",
     "scaling_plots": "plots.scaling",

@@ -103,8 +103,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         prompt=(
-            "Sample answers, keep the ones the checker accepts, fine-tune on them with cross- "
-            "entropy. Written as a policy gradient, what is that loop?"
+            "Sample answers, keep the ones the checker accepts, fine-tune on them with "
+            "cross-entropy. Written as a policy gradient, what is that loop?"
         ),
         options=(
             "REINFORCE with a learned critic as the baseline",
@@ -116,9 +116,10 @@ QUESTIONS: tuple[Question, ...] = (
         explanation=(
             "The gradient of the log-likelihood of the kept answers is the sum over all sampled "
             "answers of verdict times the gradient of their log-probability: the dropped ones have "
-            "verdict 0, and nothing is subtracted. That is STaR's filter. It differs from "
-            "on-policy REINFORCE only in sampling from a frozen earlier policy; notebook 03 runs "
-            "the two side by side."
+            "verdict 0, and nothing is subtracted. That is STaR's filter. Cross-entropy divides "
+            "by the kept tokens where REINFORCE divides by the batch, a positive factor, and the "
+            "original STaR samples from a frozen earlier policy; notebook 03 checks the gradient "
+            "and runs the on-policy loop beside REINFORCE."
         ),
         section="Filtering plus cross-entropy is REINFORCE",
         link="03_star_to_rlvr.ipynb#filtering-plus-cross-entropy-is-reinforce",
