@@ -12,7 +12,9 @@ The order is the data flow (each stage starts from the ones before it):
    gradient-variance table (``experiments/gradvar``, from ``zoo/base``);
 4. ``distill/*``: the tutor's trace log (a logged rerun of ``zoo/rlvr``), then every arm of
    each student size at each of its seeds (``distill/quarter-s1`` ... ``distill/half-s5``);
-5. ``labs/*``: the labs' data, from the zoo's checkpoints.
+5. ``origins/*``: notebook 13's runs over five paired seeds (bases with other priors or
+   self-checks, reward controls, narrow practice; :mod:`reasonlab.origins`);
+6. ``labs/*``: the labs' data, from the zoo's checkpoints.
 
 With no name, every artifact that is not fresh (see :mod:`reasonlab.artifacts`) is built;
 names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebuilds them even
@@ -34,7 +36,7 @@ from pathlib import Path
 from . import artifacts
 from .artifacts import DATA_DIR, recipe_hash
 
-STAGES = ("zoo", "testtime", "experiments", "distill", "labs")
+STAGES = ("zoo", "testtime", "experiments", "distill", "origins", "labs")
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,24 @@ def _distill(part: str) -> Artifact:
     return Artifact(f"distill/{part}", recipe, files, make, parents)
 
 
+# ----------------------------------------------------------------------------- origins
+
+
+def _origins(item: str) -> Artifact:
+    """``origins/<item>``: one setting of notebook 13 over the paired seeds
+    (:mod:`reasonlab.origins`; its bases other than ``zoo/base-s*`` train into the cache)."""
+    from . import origins
+
+    parents = tuple(f"zoo/{b}" for b in origins.bases(item) if b.startswith("base-s"))
+    return Artifact(
+        f"origins/{item}",
+        lambda: origins.recipe(item),
+        lambda: [origins.path(item)],
+        lambda: (origins.write(item), None)[1],
+        parents,
+    )
+
+
 # ----------------------------------------------------------------------------- labs
 
 #: Per lab: the module constants that determine its data, and the checkpoints it loads.
@@ -262,8 +282,15 @@ def all_artifacts() -> list[Artifact]:
     out += [_experiment(n) for n in ex.TABLES]
     out += [_experiment_seeds(arm) for arm in xs.ARMS]
     out += [_distill(p) for p in _distill_parts()]
+    out += [_origins(item) for item in _origins_items()]
     out += [_lab(n) for n in LABS]
     return out
+
+
+def _origins_items() -> list[str]:
+    from . import origins
+
+    return origins.items()
 
 
 def by_name() -> dict[str, Artifact]:

@@ -291,8 +291,19 @@ def make(
 Segment = tuple[str, bool]  # (text, train on it?)
 
 
+#: How a math self-check is written (``demonstration(check_style=...)``):
+#: ``subtract`` recomputes the first operand digit from the sum (``<check>s-y-c=x``), the
+#: book's original check; ``redo`` writes the step again from its digits (``<check>x+y+c=s``),
+#: a second, independent draw of the same sum, so a slip in sampling the first is caught.
+CHECK_STYLES = ("subtract", "redo")
+
+
 def _math_steps(
-    p: Problem, rng: random.Random | None, check_rate: float, error_rate: float
+    p: Problem,
+    rng: random.Random | None,
+    check_rate: float,
+    error_rate: float,
+    check_style: str = "subtract",
 ) -> list[Segment]:
     a, b = p.operands
     da, db = str(a)[::-1], str(b)[::-1]
@@ -310,8 +321,14 @@ def _math_steps(
                 wrong = s + rng.choice([k for k in (-2, -1, 1, 2) if s + k >= 0])
                 segs.append((f"{sep}{lhs}=", True))
                 segs.append((str(wrong), False))
+                if check_style == "redo":
+                    segs.append((f"{CHECK}{lhs}={s}{WAIT}{lhs}={s}", True))
+                    carry = s // 10
+                    continue
                 check = f"{CHECK}{wrong}-{y}" + (f"-{carry}" if carry else "")
                 segs.append((f"{check}={wrong - y - carry}{WAIT}{lhs}={s}", True))
+            elif check_style == "redo":
+                segs.append((f"{sep}{lhs}={s}{CHECK}{lhs}={s}", True))
             else:
                 check = f"{CHECK}{s}-{y}" + (f"-{carry}" if carry else "")
                 segs.append((f"{sep}{lhs}={s}{check}={x}", True))
@@ -387,6 +404,7 @@ def demonstration(
     rng: random.Random | None = None,
     check_rate: float = 0.0,
     error_rate: float = 0.0,
+    check_style: str = "subtract",
 ) -> list[Segment]:
     """A correct completion for ``problem`` as segments ``(text, train_on_it)``.
 
@@ -397,6 +415,7 @@ def demonstration(
         check_rate: probability that a math step is followed by a ``<check>``.
         error_rate: probability that a checked step is first written wrong, then caught and
             revised with ``<wait>``; the wrong digits are marked not to train on.
+        check_style: how a check is written (:data:`CHECK_STYLES`).
 
     Returns:
         list of ``(text, bool)``; ``"".join(text)`` is the completion (without end of sequence).
@@ -404,7 +423,9 @@ def demonstration(
     segs: list[Segment] = []
     if think:
         if problem.kind == "add":
-            steps = _math_steps(problem, rng, check_rate, error_rate)
+            if check_style not in CHECK_STYLES:
+                raise ValueError(f"unknown check_style {check_style!r}; use one of {CHECK_STYLES}")
+            steps = _math_steps(problem, rng, check_rate, error_rate, check_style)
         elif problem.kind == "compare":
             steps = _compare_steps(problem)
         elif problem.kind == "countdown":
