@@ -97,6 +97,7 @@ def prior_figure(rows: Sequence[Mapping]) -> Figure:
             )
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
+        ax.set_ylim(-0.05, 1.05)
         ax.grid(alpha=0.3)
     axes[0].set_xscale("symlog", linthresh=0.01)
     axes[1].set_xscale("symlog", linthresh=0.01)
