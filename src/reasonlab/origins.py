@@ -149,7 +149,8 @@ def profile(policy, problems=None, *, k: int = PROFILE_K, seed: int = 0) -> dict
     right = tasks.rewards(rows, out.completions)
     think = [thinks(c) for c in out.completions]
     res: dict = {}
-    for d in LEVELS:
+    levels = [d for d in LEVELS if any(p.difficulty == d for p in problems)]
+    for d in levels:
         idx = [i for i, p in enumerate(problems) if p.difficulty == d]
         samples = [i * k + j for i in idx for j in range(k)]
         res[f"think/d{d}"] = sum(think[i] for i in samples) / len(samples)
@@ -161,7 +162,8 @@ def profile(policy, problems=None, *, k: int = PROFILE_K, seed: int = 0) -> dict
             any(right[i * k + j] > 0 and think[i * k + j] for j in range(k)) for i in idx
         ) / len(idx)
     for key in ("think", "pass1", "pass_k", "pass_k_think"):
-        res[key] = _balanced(res, key)
+        # the mean over the difficulties present (all four on the held-out set)
+        res[key] = sum(res[f"{key}/d{d}"] for d in levels) / len(levels)
     res["tokens"] = sum(out.num_tokens) / len(out.num_tokens)
     return {key: _r(v) for key, v in sorted(res.items())}
 
@@ -291,7 +293,7 @@ def narrow_run(size: int, method: str, seed: int, *, steps: int | None = None) -
 
 def _practised_pool(policy, problems, seed: int) -> dict:
     prof = profile(policy, problems, k=PROFILE_K, seed=seed)
-    return {**_pool_pass(prof, problems), "think": prof["think"] if len(problems) > 1 else None}
+    return {**_pool_pass(prof, problems), "think": prof["think"]}
 
 
 def checks_run(base: str, seed: int, *, steps: int | None = None) -> dict:

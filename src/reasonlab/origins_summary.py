@@ -60,6 +60,7 @@ def prior_rows(data: Results) -> list[dict]:
                 "seeds": len(seeds),
                 "base_think": col(lambda r: r["base"]["think"]),
                 "base_pass1": col(lambda r: r["base"]["pass1"]),
+                "base_pass1_d1": col(lambda r: r["base"]["pass1/d1"]),
                 "base_pass_k": col(lambda r: r["base"]["pass_k"]),
                 "base_pass_k_think": col(lambda r: r["base"]["pass_k_think"]),
                 "base_greedy": col(lambda r: r["rl"]["before"][GREEDY]),
