@@ -90,7 +90,7 @@ def _fake(value: float) -> dict:
 
 
 def test_summaries_compute_paired_intervals():
-    base = {"think": 0.1, "pass1": 0.3, "pass_k": 0.8, "pass_k_think": 0.5, "tokens": 5.0}
+    base = {"think": 0.1, "pass1": 0.3, "pass1/d1": 0.9, "pass_k": 0.8, "pass_k_think": 0.5}
     data = {
         f"prior-t{f:g}": {
             s: {"base": base, "rl": {"before": _fake(0.25), "after": _fake(0.25 + f + s / 100)}}
@@ -135,6 +135,7 @@ def test_stale_file_is_refused(tmp_path):
         origins.read("narrow-1", tmp_path)
 
 
+@pytest.mark.slow  # about 15 s of CPU: two held-out evaluations and three RL steps
 def test_a_slice_of_the_shipped_controls_reruns():
     """Three RL steps of the coin-flip control from seed 1's base: the same training columns
     and the same first evaluation as the shipped run (bit for bit on the building machine;

@@ -8,6 +8,7 @@ always the per-seed (paired) difference, so what a seed's base adds to both side
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -100,8 +101,9 @@ def prior_figure(rows: Sequence[Mapping]) -> Figure:
         ax.set_ylabel(yl)
         ax.set_ylim(-0.05, 1.05)
         ax.grid(alpha=0.3)
-    axes[0].set_xscale("symlog", linthresh=0.01)
-    axes[1].set_xscale("symlog", linthresh=0.01)
+    for ax in axes[:2]:
+        ax.set_xscale("symlog", linthresh=0.01)
+        ax.set_xlim(-0.002, 0.45)
     axes[0].legend(fontsize=7, loc="best")
     fig.suptitle("The same RL run from bases with more or less thinking in their prior")
     fig.tight_layout()
@@ -296,7 +298,8 @@ def checks_rows(data: Results) -> list[dict]:
 
         def col(get, runs=runs, seeds=seeds):
             vals = [get(runs[s]) for s in seeds]
-            vals = [v for v in vals if v is not None]
+            # no check to judge (nan) on a seed: that seed has no value
+            vals = [v for v in vals if v is not None and math.isfinite(v)]
             return _ci(vals) if len(vals) >= 2 else None
 
         row = {"check_rate": c, "style": style, "seeds": len(seeds)}
