@@ -46,6 +46,8 @@ _SUBMODULES = {
     "labs": "labs",
     "losses": "training.losses",
     "metrics": "core.metrics",
+    "origins": "shipped.origins",
+    "origins_summary": "shipped.origins_summary",
     "plotting": "plots.history",
     "policy": "world.policy",
     "quiz": "quiz",

@@ -15,7 +15,9 @@ The order is the data flow (each stage starts from the ones before it):
 5. ``credit/*``: notebook 12's credit-assignment runs over five paired seeds (one artifact per
    method, the credit microscope, the reward-hacking runs per proxy), each seed from its base
    ``zoo/base-s<seed>`` (:mod:`reasonlab.shipped.credit_seeds`);
-6. ``labs/*``: the labs' data, from the zoo's checkpoints.
+6. ``origins/*``: notebook 13's runs over five paired seeds (bases with other priors or
+   self-checks, reward controls, narrow practice; :mod:`reasonlab.shipped.origins`);
+7. ``labs/*``: the labs' data, from the zoo's checkpoints.
 
 With no name, every artifact that is not fresh (see :mod:`reasonlab.core.artifacts`) is built;
 names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebuilds them even
@@ -42,7 +44,7 @@ from pathlib import Path
 from .core import artifacts
 from .core.artifacts import DATA_DIR, recipe_hash
 
-STAGES = ("zoo", "testtime", "experiments", "distill", "credit", "labs")
+STAGES = ("zoo", "testtime", "experiments", "distill", "credit", "origins", "labs")
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,25 @@ def _credit(part: str) -> Artifact:
     return Artifact(f"credit/{part}", recipe, files, make, parents)
 
 
+# ----------------------------------------------------------------------------- origins
+
+
+def _origins(item: str) -> Artifact:
+    """``origins/<item>``: one setting of notebook 13 over the paired seeds
+    (:mod:`reasonlab.shipped.origins`; its bases other than ``zoo/base-s*`` train into the
+    cache)."""
+    from .shipped import origins
+
+    parents = tuple(f"zoo/{b}" for b in origins.bases(item) if b.startswith("base-s"))
+    return Artifact(
+        f"origins/{item}",
+        lambda: origins.recipe(item),
+        lambda: [origins.path(item)],
+        lambda: (origins.write(item), None)[1],
+        parents,
+    )
+
+
 # ----------------------------------------------------------------------------- labs
 
 #: Per lab: the module constants that determine its data, and the checkpoints it loads.
@@ -294,8 +315,15 @@ def all_artifacts() -> list[Artifact]:
     out += [_experiment_seeds(arm) for arm in xs.ARMS]
     out += [_distill(p) for p in _distill_parts()]
     out += [_credit(p) for p in credit_parts()]
+    out += [_origins(item) for item in _origins_items()]
     out += [_lab(n) for n in LABS]
     return out
+
+
+def _origins_items() -> list[str]:
+    from .shipped import origins
+
+    return origins.items()
 
 
 def by_name() -> dict[str, Artifact]:

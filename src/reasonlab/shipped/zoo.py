@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -201,6 +201,13 @@ def rl_problems() -> list:
     return tasks.make(spec["domain"], spec["n"], difficulty=spec["difficulty"], seed=spec["seed"])
 
 
+def _sft_recipe(cfg) -> dict:
+    """An SFT config as hashed in a recipe (``sft.recipe``: later fields at defaults left out)."""
+    from ..training.sft import recipe as sft_recipe
+
+    return sft_recipe(cfg)
+
+
 def _build_base(load_parent):
     from ..training.sft import train_base
 
@@ -232,7 +239,7 @@ def _seed_base_recipe(seed: int) -> Recipe:
 
         return train_base(seed_sft_config(seed), name=seed_base(seed))
 
-    return Recipe(build_, {"sft": asdict(seed_sft_config(seed))}, (), shipped=True)
+    return Recipe(build_, {"sft": _sft_recipe(seed_sft_config(seed))}, (), shipped=True)
 
 
 def multi_sft_config():
@@ -268,10 +275,10 @@ def _build_rlvr(load_parent):
 def _builtin_recipes() -> dict[str, Recipe]:
     # Built lazily: the configs import torch-side modules, and the hash must see their values.
     table = {
-        "base": Recipe(_build_base, {"sft": asdict(default_sft_config())}, (), shipped=True),
+        "base": Recipe(_build_base, {"sft": _sft_recipe(default_sft_config())}, (), shipped=True),
         **{seed_base(s): _seed_base_recipe(s) for s in SEEDS},
         "base-multi": Recipe(
-            _build_base_multi, {"sft": asdict(multi_sft_config())}, (), shipped=True
+            _build_base_multi, {"sft": _sft_recipe(multi_sft_config())}, (), shipped=True
         ),
         "rlvr": Recipe(
             _build_rlvr,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 
@@ -57,6 +57,22 @@ class SFTConfig:
     weight_decay: float = 0.01  #: AdamW weight decay
     pool: int = 20000  #: distinct training problems per domain, drawn once
     seed: int = 0  #: seeds the weights, the problems and the mixture
+    #: how a self-check is written (``tasks.CHECK_STYLES``); a later field, see :func:`recipe`
+    check_style: str = "subtract"
+
+
+#: ``SFTConfig`` fields added after the first shipped bases; :func:`recipe` omits them at their
+#: defaults, so every recipe of before keeps its hash (and its shipped checkpoint).
+LATER_FIELDS = ("check_style",)
+
+
+def recipe(cfg: SFTConfig) -> dict:
+    """The fields of ``cfg`` for recipe hashes, without :data:`LATER_FIELDS` at their defaults."""
+    out = asdict(cfg)
+    for f in fields(cfg):
+        if f.name in LATER_FIELDS and out[f.name] == f.default:
+            del out[f.name]
+    return out
 
 
 def encode_demonstrations(
@@ -71,7 +87,12 @@ def encode_demonstrations(
     prompts, ids, weights = [], [], []
     for p, th in zip(problems, think, strict=True):
         segs = tasks.demonstration(
-            p, think=th, rng=rng, check_rate=cfg.check_rate, error_rate=cfg.error_rate
+            p,
+            think=th,
+            rng=rng,
+            check_rate=cfg.check_rate,
+            error_rate=cfg.error_rate,
+            check_style=cfg.check_style,
         )
         c, w = [], []
         mute = (  # a direct math answer longer than direct_max_difficulty digits

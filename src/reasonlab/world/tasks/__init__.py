@@ -32,10 +32,12 @@ import random
 
 from ..tokenizer import ANSWER, END_THINK, THINK
 from . import add, compare, countdown, function
+from .add import CHECK_STYLES
 from .problem import MAX_DIFFICULTY, SPLITS, TEST_FRACTION, Kind, Problem, Segment, split_of
 from .verify import rewards, verify_batch
 
 __all__ = [
+    "CHECK_STYLES",
     "DEFAULT_KIND",
     "DOMAINS",
     "KINDS",
@@ -144,6 +146,7 @@ def demonstration(
     rng: random.Random | None = None,
     check_rate: float = 0.0,
     error_rate: float = 0.0,
+    check_style: str = "subtract",
 ) -> list[Segment]:
     """A correct completion for ``problem`` as segments ``(text, train_on_it)``.
 
@@ -154,13 +157,16 @@ def demonstration(
         check_rate: probability that a math step is followed by a ``<check>``.
         error_rate: probability that a checked step is first written wrong, then caught and
             revised with ``<wait>``; the wrong digits are marked not to train on.
+        check_style: how a math check is written (:data:`CHECK_STYLES`).
 
     Returns:
         list of ``(text, bool)``; ``"".join(text)`` is the completion (without end of sequence).
     """
     segs: list[Segment] = []
     if think:
-        steps = kind_of(problem).steps(problem, rng, check_rate, error_rate)
+        if check_style not in CHECK_STYLES:
+            raise ValueError(f"unknown check_style {check_style!r}; use one of {CHECK_STYLES}")
+        steps = kind_of(problem).steps(problem, rng, check_rate, error_rate, check_style)
         segs = [(THINK, True), *steps, (END_THINK, True)]
     segs.append((ANSWER + problem.answer, True))
     return segs

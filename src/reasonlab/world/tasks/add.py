@@ -23,8 +23,19 @@ def generate(rng: random.Random, d: int) -> Problem:
     return Problem("math", "add", f"{a}+{b}=", str(a + b), d, (a, b))
 
 
+#: How a math self-check is written (``demonstration(check_style=...)``):
+#: ``subtract`` recomputes the first operand digit from the sum (``<check>s-y-c=x``), the
+#: book's original check; ``redo`` writes the step again from its digits (``<check>x+y+c=s``),
+#: a second, independent draw of the same sum, so a slip in sampling the first is caught.
+CHECK_STYLES = ("subtract", "redo")
+
+
 def steps(
-    p: Problem, rng: random.Random | None, check_rate: float, error_rate: float
+    p: Problem,
+    rng: random.Random | None,
+    check_rate: float,
+    error_rate: float,
+    check_style: str = "subtract",
 ) -> list[Segment]:
     a, b = p.operands
     da, db = str(a)[::-1], str(b)[::-1]
@@ -42,8 +53,14 @@ def steps(
                 wrong = s + rng.choice([k for k in (-2, -1, 1, 2) if s + k >= 0])
                 segs.append((f"{sep}{lhs}=", True))
                 segs.append((str(wrong), False))
+                if check_style == "redo":
+                    segs.append((f"{CHECK}{lhs}={s}{WAIT}{lhs}={s}", True))
+                    carry = s // 10
+                    continue
                 check = f"{CHECK}{wrong}-{y}" + (f"-{carry}" if carry else "")
                 segs.append((f"{check}={wrong - y - carry}{WAIT}{lhs}={s}", True))
+            elif check_style == "redo":
+                segs.append((f"{sep}{lhs}={s}{CHECK}{lhs}={s}", True))
             else:
                 check = f"{CHECK}{s}-{y}" + (f"-{carry}" if carry else "")
                 segs.append((f"{sep}{lhs}={s}{check}={x}", True))

@@ -31,7 +31,9 @@ def generate(rng: random.Random, d: int) -> Problem:
     return Problem("logic", "compare", f"max({a},{b})=", best, d, (a, b))
 
 
-def steps(p: Problem, rng=None, check_rate=0.0, error_rate=0.0) -> list[Segment]:
+def steps(
+    p: Problem, rng=None, check_rate=0.0, error_rate=0.0, check_style="subtract"
+) -> list[Segment]:
     a, b = p.operands
     wa, fa = a.split(".")
     wb, fb = b.split(".")

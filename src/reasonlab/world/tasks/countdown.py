@@ -20,7 +20,9 @@ def generate(rng: random.Random, d: int) -> Problem:
     return Problem("logic", "countdown", prompt, expr, d, tuple(nums), target=target)
 
 
-def steps(p: Problem, rng=None, check_rate=0.0, error_rate=0.0) -> list[Segment]:
+def steps(
+    p: Problem, rng=None, check_rate=0.0, error_rate=0.0, check_style="subtract"
+) -> list[Segment]:
     # Evaluate left to right with * first, as Python does, showing each partial result.
     tokens, num = [], ""
     for ch in p.answer:

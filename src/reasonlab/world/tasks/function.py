@@ -31,7 +31,9 @@ def generate(rng: random.Random, d: int) -> Problem:
     return Problem("code", "function", f"{shown};f(x)=", body, d, tuple(xs), tests=tests)
 
 
-def steps(p: Problem, rng=None, check_rate=0.0, error_rate=0.0) -> list[Segment]:
+def steps(
+    p: Problem, rng=None, check_rate=0.0, error_rate=0.0, check_style="subtract"
+) -> list[Segment]:
     x0, x1 = p.operands[:2]
     # Recover the two unknowns from the two shown examples (y0, y1).
     line = p.prompt.split(";")[0].split(",")

@@ -102,11 +102,12 @@ class Kind:
         domain: ``"math"``, ``"logic"`` or ``"code"`` (which verifier grades it).
         name: the kind within the domain (``Problem.kind``).
         generate: ``(rng, difficulty) -> Problem``, one problem of that difficulty.
-        steps: ``(problem, rng, check_rate, error_rate) -> segments``, the thinking steps of a
-            demonstration (``rng`` and the rates matter only to kinds that write self-checks).
+        steps: ``(problem, rng, check_rate, error_rate, check_style) -> segments``, the thinking
+            steps of a demonstration (the randomness, the rates and the check style matter only
+            to kinds that write self-checks: today math addition).
     """
 
     domain: str
     name: str
     generate: Callable[[random.Random, int], Problem]
-    steps: Callable[[Problem, random.Random | None, float, float], list[Segment]]
+    steps: Callable[[Problem, random.Random | None, float, float, str], list[Segment]]
