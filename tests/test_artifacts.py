@@ -216,3 +216,14 @@ def test_parallel_build_records_each_artifact_and_stops_at_a_failure(tmp_path, m
     recorded.clear()
     assert build.build_parallel(["a", "b", "c"], table, 1, command) == 1
     assert "b" not in recorded and "c" not in recorded  # nothing starts after the failure
+
+
+def test_a_shipped_result_names_its_build_command_when_missing_or_stale(tmp_path):
+    p = artifacts.write_result(tmp_path / "x" / "arm.json", {"meta": {"recipe": {"lr": 0.1}}})
+    assert p.read_text().count("\n") == 1  # one compact line
+    assert artifacts.read_result(p, "experiments/seeds/arm", {"recipe": {"lr": 0.1}})["meta"]
+    with pytest.raises(ValueError, match=r"rebuild with `python -m reasonlab.build exp/arm`"):
+        artifacts.read_result(p, "exp/arm", {"recipe": {"lr": 0.2}})
+    assert artifacts.read_result(p, "exp/arm", None)  # unchecked: read as it is
+    with pytest.raises(FileNotFoundError, match=r"run `python -m reasonlab.build exp/gone`"):
+        artifacts.read_result(tmp_path / "gone.json", "exp/gone")

@@ -44,6 +44,33 @@ class MissingArtifactError(FileNotFoundError):
     """A shipped artifact is missing or stale where training is not allowed."""
 
 
+def write_result(path: Path, data: Any, *, sort_keys: bool = False) -> Path:
+    """Write a shipped result as compact JSON (one line), making its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, separators=(",", ":"), sort_keys=sort_keys) + "\n")
+    return path
+
+
+def read_result(path: Path, name: str, expected: dict[str, Any] | None = None) -> dict:
+    """A shipped result written by :func:`write_result` for artifact ``name``.
+
+    A missing file is a ``FileNotFoundError`` naming the build command. With ``expected``
+    (``{"recipe": ..., "base_keys": ...}``), each entry must equal the file's ``meta`` entry (as
+    JSON would store it), else a ``ValueError`` names the command that rebuilds it.
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"no shipped result at {path}; run `{BUILD_COMMAND} {name}`")
+    data = json.loads(path.read_text())
+    if expected is not None:
+        meta = data.get("meta", {})
+        if any(meta.get(k) != json.loads(json.dumps(v)) for k, v in expected.items()):
+            raise ValueError(
+                f"{path.name} was built from other bases or settings than the current ones: "
+                f"rebuild with `{BUILD_COMMAND} {name}`"
+            )
+    return data
+
+
 def recipe_hash(recipe: Any) -> str:
     """12 hex digits of the SHA-256 of ``recipe`` as canonical JSON (sorted keys)."""
     blob = json.dumps(recipe, sort_keys=True, default=str)

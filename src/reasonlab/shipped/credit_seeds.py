@@ -24,7 +24,6 @@ differ from build to build; everything else is deterministic on one machine.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from ..core import metrics
+from ..core import artifacts, metrics
 from ..core.artifacts import DATA_DIR
 from ..measurement.evaluation import thinks
 from ..training import rewards as training_rewards
@@ -319,29 +318,13 @@ def build(part: str) -> dict:
 
 
 def write(part: str, folder: Path = RESULTS_DIR) -> Path:
-    p = path(part, folder)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(build(part), separators=(",", ":")) + "\n")
-    return p
+    return artifacts.write_result(path(part, folder), build(part))
 
 
 def read(part: str, folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
     """One shipped file; with ``check``, refuse one built from other bases or settings."""
-    p = path(part, folder)
-    if not p.exists():
-        raise FileNotFoundError(
-            f"no shipped result at {p}; run `python -m reasonlab.build credit/{part}`"
-        )
-    data = json.loads(p.read_text())
-    if check:
-        now = {str(s): zoo.key(zoo.seed_base(s)) for s in SEEDS}
-        same = data["meta"]["recipe"] == json.loads(json.dumps(recipe(part)))
-        if data["meta"]["base_keys"] != now or not same:
-            raise ValueError(
-                f"{p.name} was built from other bases or settings than the current ones: "
-                f"rebuild with `{data['meta']['command']}`"
-            )
-    return data
+    now = {"recipe": recipe(part), "base_keys": {str(s): zoo.key(zoo.seed_base(s)) for s in SEEDS}}
+    return artifacts.read_result(path(part, folder), f"credit/{part}", now if check else None)
 
 
 # ----------------------------------------------------------------------------- histories

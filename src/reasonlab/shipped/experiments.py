@@ -29,7 +29,6 @@ of each and compare it with what is shipped.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -325,19 +324,10 @@ def results_path(name: str, folder: Path = RESULTS_DIR) -> Path:
 
 
 def _read_item(name: str, folder: Path, check: bool) -> dict:
-    path = results_path(name, folder)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no shipped result at {path}; run `python -m reasonlab.build experiments/{name}`"
-        )
-    data = json.loads(path.read_text())
-    meta = data["meta"]
-    if check and (meta["base_key"], meta["rlvr_key"]) != (zoo.key("base"), zoo.key("rlvr")):
-        raise ValueError(
-            f"{path.name} was built from other zoo checkpoints than the current ones: "
-            f"rebuild with `{meta['command']}`"
-        )
-    return data
+    now = {"base_key": zoo.key("base"), "rlvr_key": zoo.key("rlvr")}
+    return artifacts.read_result(
+        results_path(name, folder), f"experiments/{name}", now if check else None
+    )
 
 
 def load_results(folder: Path = RESULTS_DIR, *, check: bool = True) -> dict:
@@ -370,11 +360,7 @@ def _json_safe(obj):
 
 def write_item(name: str, folder: Path = RESULTS_DIR) -> Path:
     """Compute one shipped run or table (:func:`build_item`) and write its JSON file."""
-    data = build_item(name)
-    path = results_path(name, folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_json_safe(data), separators=(",", ":")) + "\n")
-    return path
+    return artifacts.write_result(results_path(name, folder), _json_safe(build_item(name)))
 
 
 if __name__ == "__main__":  # the old command: one stage of the one build command

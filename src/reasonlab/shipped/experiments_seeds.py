@@ -28,13 +28,12 @@ decimals, which keeps a file at a third of its size and the differences the tabl
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..core import metrics, stats
+from ..core import artifacts, metrics, stats
 from ..training.rl import RLConfig, train_rlvr
 from ..world import tasks
 from . import zoo
@@ -246,11 +245,7 @@ def build(arm: str, *, progress: bool = True) -> dict:
 
 def write(arm: str, folder: Path = SEEDS_DIR) -> Path:
     """Build ``arm`` (:func:`build`) and write its JSON file."""
-    data = build(arm)
-    p = path(arm, folder)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    return p
+    return artifacts.write_result(path(arm, folder), build(arm))
 
 
 # ----------------------------------------------------------------------------- loading
@@ -258,21 +253,9 @@ def write(arm: str, folder: Path = SEEDS_DIR) -> Path:
 
 def read(arm: str, folder: Path = SEEDS_DIR, *, check: bool = True) -> dict:
     """One arm's shipped file; with ``check``, refuse one built from other bases."""
-    p = path(arm, folder)
-    if not p.exists():
-        raise FileNotFoundError(
-            f"no shipped result at {p}; run `python -m reasonlab.build experiments/seeds/{arm}`"
-        )
-    data = json.loads(p.read_text())
-    if check:
-        now = {str(s): zoo.key(base_name(s)) for s in SEEDS}
-        same = data["meta"]["recipe"] == json.loads(json.dumps(recipe(arm)))
-        if data["meta"]["base_keys"] != now or not same:
-            raise ValueError(
-                f"{p.name} was built from other bases or settings than the current ones: "
-                f"rebuild with `{data['meta']['command']}`"
-            )
-    return data
+    now = {"recipe": recipe(arm), "base_keys": {str(s): zoo.key(base_name(s)) for s in SEEDS}}
+    name = f"experiments/seeds/{arm}"
+    return artifacts.read_result(path(arm, folder), name, now if check else None)
 
 
 def _first_eval(data: Mapping, seed: str) -> dict:

@@ -23,7 +23,6 @@ are (``origins/<part>`` of ``python -m reasonlab.build``, small JSON files).
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import replace
@@ -381,26 +380,13 @@ def write(item: str, folder: Path = DATA_DIR) -> Path:
         "meta": {"recipe": recipe(item), "command": f"python -m reasonlab.build origins/{item}"},
         "seeds": {str(s): run_item(item, s) for s in SEEDS},
     }
-    p = path(item, folder)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
-    return p
+    return artifacts.write_result(path(item, folder), data, sort_keys=True)
 
 
 def read(item: str, folder: Path = DATA_DIR, *, check: bool = True) -> dict:
     """One shipped file; with ``check``, refuse one built from other bases or settings."""
-    p = path(item, folder)
-    if not p.exists():
-        raise FileNotFoundError(
-            f"no shipped result at {p}; run `python -m reasonlab.build origins/{item}`"
-        )
-    data = json.loads(p.read_text())
-    if check and data["meta"]["recipe"] != json.loads(json.dumps(recipe(item))):
-        raise ValueError(
-            f"{p.name} was built from other bases or settings than the current ones: "
-            f"rebuild with `{data['meta']['command']}`"
-        )
-    return data
+    now = {"recipe": recipe(item)}
+    return artifacts.read_result(path(item, folder), f"origins/{item}", now if check else None)
 
 
 def load(folder: Path = DATA_DIR, *, check: bool = True) -> dict[str, dict]:
