@@ -3,13 +3,13 @@ their own copies of the allowed function and constant names: the guard lets thro
 what the worker can rebuild, and the worker rebuilds nothing the guard would have refused.
 The LaTeX translation produces only names the guard allows."""
 
-from reasonlab.verifiers import symbolic, sympy_worker
+from reasonlab.verifiers import latex_python, sympy_worker
 
 
 def test_guard_and_worker_allow_the_same_functions_and_constants():
-    assert set(symbolic.FUNCS) == set(sympy_worker.FUNCS)
-    assert set(symbolic.CONSTS) == set(sympy_worker.CONSTS)
+    assert set(latex_python.FUNCS) == set(sympy_worker.FUNCS)
+    assert set(latex_python.CONSTS) == set(sympy_worker.CONSTS)
 
 
 def test_latex_functions_translate_to_allowed_names():
-    assert set(symbolic._LATEX_FUNCS.values()) <= symbolic.FUNCS
+    assert set(latex_python._LATEX_FUNCS.values()) <= latex_python.FUNCS

@@ -116,7 +116,7 @@ def equal_expr(x, y):
 
 
 def equal(a, b):
-    """Compare two answer structures (see symbolic.parse_structure for the shapes)."""
+    """Compare two answer structures (see latex_python.parse_structure for the shapes)."""
     ta, tb = a["type"], b["type"]
     if ta == "expr" and tb == "expr":
         return equal_expr(expr(a["src"]), expr(b["src"]))
