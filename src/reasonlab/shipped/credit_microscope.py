@@ -54,7 +54,7 @@ def first_wrong_step(problem: tasks.Problem, completion: str) -> int | None:
 
     A thinking step is wrong when its claim (a revision after ``<wait>`` replaces it) differs
     from the teacher's step at that place, or when its ``<check>`` is false arithmetic (as
-    ``labs.chain.check_steps`` judges); closing the thinking before the last column is a mistake
+    ``labs.steps.check_steps`` judges); closing the thinking before the last column is a mistake
     of the last step written; with right steps, a wrong answer is the answer segment's mistake.
     """
     steps = _think_steps(completion)
