@@ -3,6 +3,8 @@ notices a changed recipe or file, a version bump retrains nothing, and a missing
 announced (or, in strict mode, refused) before anything trains."""
 
 import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -155,7 +157,8 @@ def test_fingerprint_names_torch_the_kernels_and_the_threads(monkeypatch):
     fp = artifacts.fingerprint()
     assert fp["torch"] == torch.__version__
     assert fp["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
-    assert set(fp) == {"torch", "cpu_capability", "aten_cpu_capability", "threads"}
+    assert set(fp) == {"torch", "cpu_capability", "aten_cpu_capability", "threads", "kernels"}
+    assert fp["kernels"] == artifacts.kernel_probe() and len(fp["kernels"]) == 16
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
     assert artifacts.fingerprint()["aten_cpu_capability"] == "avx2"
 
@@ -227,3 +230,20 @@ def test_a_shipped_result_names_its_build_command_when_missing_or_stale(tmp_path
     assert artifacts.read_result(p, "exp/arm", None)  # unchecked: read as it is
     with pytest.raises(FileNotFoundError, match=r"run `python -m reasonlab.build exp/gone`"):
         artifacts.read_result(tmp_path / "gone.json", "exp/gone")
+
+
+def _probe_in_a_new_process(**env) -> str:
+    code = "from reasonlab.core import artifacts; print(artifacts.kernel_probe())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_kernel_probe_is_stable_and_tells_other_kernels_apart():
+    here = artifacts.kernel_probe()
+    assert _probe_in_a_new_process() == here  # another process, same kernels: same digest
+    if torch.backends.cpu.get_cpu_capability() == "AVX512":
+        # The AVX2 kernels round some float32 sums differently: the probe must see it.
+        assert _probe_in_a_new_process(ATEN_CPU_CAPABILITY="avx2") != here

@@ -210,8 +210,10 @@ def test_first_seed_rebuilds_its_base_row_and_first_distill_losses(tmp_path, mon
     count: the manifest's ``made_with``) the base row and the losses are equal bit for bit.
     Elsewhere the 1000 SFT steps round differently and the base ends elsewhere, as another seed
     would: then the base's pass rate must lie within the shipped seeds' range widened by 0.05
-    (about 2 standard errors of a 400-problem pass rate), and the first losses within 5% (they
-    measure the same recipe on the same traces; the seeds' first losses differ by less)."""
+    (about 2 standard errors of a 400-problem pass rate), and each first loss within the range
+    of the shipped seeds' losses at that step, widened by 10% (the base is another draw of the
+    recipe, so its loss on the tutor's traces is another seed's, not the first seed's: on an AMX
+    Xeon, seed 1's first loss was 0.50 against the shipped 0.32, inside the seeds' 0.32-0.80)."""
     monkeypatch.setenv("REASONLAB_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("REASONLAB_ARTIFACTS", raising=False)
     parts = ds.load_parts(["quarter"])["quarter"]
@@ -235,7 +237,11 @@ def test_first_seed_rebuilds_its_base_row_and_first_distill_losses(tmp_path, mon
     else:
         seen = [next(r for r in p["rows"] if r["arm"] == "base")["pass_rate"] for p in parts]
         assert min(seen) - 0.05 <= row["pass_rate"] <= max(seen) + 0.05, (row, seen)
-        assert head == pytest.approx(part["head"], rel=0.05)
+        # The first losses of a base that ended elsewhere: within the shipped seeds' range at
+        # each step, widened by 10% (they span 0.32-0.80 at step 0 and 0.68-1.44 at step 1).
+        for i, loss in enumerate(head):
+            at_i = [p["head"][i] for p in parts]
+            assert 0.9 * min(at_i) <= loss <= 1.1 * max(at_i), (i, loss, at_i)
 
 
 @pytest.mark.slow  # about 20 s of CPU: every arm of one seed on a tiny recipe

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from reasonlab import build
+from reasonlab.core import artifacts
 from reasonlab.measurement import allocation
 from reasonlab.shipped import adaptive_thinking, testtime
 
@@ -57,9 +58,17 @@ def test_the_first_steps_of_a_trained_run_match_the_shipped_history():
     # kl is only measured on a run's last step, so the 2-step run logs it where the long one
     # did not; every other number must agree.
     drop = ("kl",)
-    assert [{k: v for k, v in r.items() if k not in drop} for r in history] == [
-        {k: v for k, v in r.items() if k not in drop} for r in shipped
-    ]
+    mine = [{k: v for k, v in r.items() if k not in drop} for r in history]
+    theirs = [{k: v for k, v in r.items() if k not in drop} for r in shipped]
+    if artifacts.same_machine("testtime/trained"):
+        assert mine == theirs
+    else:
+        # Another CPU's float32 kernels: the same samples and verdicts (nothing in two steps
+        # moves a weight far enough to flip a token), losses and norms equal to rounding
+        # (measured on an AMX Xeon against the AVX-512 build: 1e-6 relative).
+        assert [r.keys() for r in mine] == [r.keys() for r in theirs]
+        for m, t in zip(mine, theirs, strict=True):
+            assert m == pytest.approx(t, rel=1e-4, abs=1e-5)
 
 
 def test_scaled_cost_taxes_length_by_the_groups_verified_share():

@@ -10,7 +10,9 @@ the list and their order). ``data/manifest.json`` records, for each artifact,
 * ``files``: the SHA-256 of every file it wrote;
 * ``seconds``: how long it took to make, so a reader can be told before anything retrains;
 * ``made_with``: the fingerprint of the machine that made it (:func:`fingerprint`: torch
-  version, the CPU kernels torch picked, the thread count). Builds are bit-identical only on a
+  version, the CPU kernels torch picked, the thread count, a digest of what those kernels
+  compute). Entries recorded before the digest existed lack it, so no process matches them
+  and tests ask such artifacts for agreement in behaviour only. Builds are bit-identical only on a
   matching fingerprint; elsewhere float32 rounds differently and a retrained artifact agrees
   with the shipped one only in behaviour (tests/test_zoo.py checks both cases).
 
@@ -25,6 +27,7 @@ This module is a leaf: it reads and writes the manifest, and imports torch only 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -88,7 +91,9 @@ def fingerprint() -> dict:
     AVX512, ...: they round float32 sums differently); ``aten_cpu_capability``: the
     ``ATEN_CPU_CAPABILITY`` override if set (None otherwise); ``threads``: the intra-op thread
     count every build pins (``REASONLAB_THREADS``, see :func:`reasonlab.core.utils.set_seed`): a
-    reduction split over more threads rounds differently too.
+    reduction split over more threads rounds differently too; ``kernels``: :func:`kernel_probe`,
+    a digest of what this CPU's kernels actually compute (two CPUs that both report AVX512 can
+    still round matrix products differently: seen between an AVX-512 Xeon and one with AMX).
     """
     import torch
 
@@ -99,7 +104,64 @@ def fingerprint() -> dict:
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "aten_cpu_capability": os.environ.get("ATEN_CPU_CAPABILITY"),
         "threads": NUM_THREADS,
+        "kernels": kernel_probe(),
     }
+
+
+@functools.lru_cache(maxsize=1)
+def kernel_probe() -> str:
+    """A 16-hex-digit digest of the float32 results of one small training step, on this CPU.
+
+    The step is the work the chapter's models do, at their sizes (width 64, 4 heads, 30
+    positions, batches of 8 to 48 rows): layer norm, linear layers, causal attention, GELU, a
+    tied output head, log-softmax, the backward pass, an Adam-style update, and the one-token decode
+    products (``(B, H, 1, D) @ (B, H, D, S)``). Two processes with the same digest ran the same
+    kernels to the bit on this probe; a different digest means float32 rounds differently and
+    retrained artifacts can differ in their last bits. Runs once per process (a few ms) on its
+    own generator and tensors, at the pinned thread count; global state is left as it was.
+    """
+    import torch
+    import torch.nn.functional as F  # noqa: N812 (the usual name)
+
+    from .utils import NUM_THREADS
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(NUM_THREADS)
+    try:
+        g = torch.Generator().manual_seed(0)
+        digest = hashlib.sha256()
+        for rows in (8, 48):
+            c, t, v = 64, 30, 40
+            p = {
+                "wte": torch.randn(v, c, generator=g) * 0.1,
+                "qkv": torch.randn(3 * c, c, generator=g) * 0.1,
+                "fc": torch.randn(4 * c, c, generator=g) * 0.1,
+                "pr": torch.randn(c, 4 * c, generator=g) * 0.1,
+            }
+            for w in p.values():
+                w.requires_grad_()
+            idx = torch.randint(0, v, (rows, t), generator=g)
+            x = F.layer_norm(F.embedding(idx, p["wte"]), (c,))
+            q, k, val = F.linear(x, p["qkv"]).view(rows, t, 3, 4, c // 4).unbind(2)
+            y = F.scaled_dot_product_attention(
+                q.transpose(1, 2), k.transpose(1, 2), val.transpose(1, 2), is_causal=True
+            )
+            h = x + y.transpose(1, 2).reshape(rows, t, c)
+            h = h + F.linear(F.gelu(F.linear(F.layer_norm(h, (c,)), p["fc"])), p["pr"])
+            logp = F.log_softmax(h @ p["wte"].T, -1)
+            loss = -logp[:, :-1].gather(-1, idx[:, 1:, None]).mean()
+            loss.backward()
+            with torch.no_grad():
+                kk = k.transpose(1, 2)
+                att = (q.transpose(1, 2)[:, :, -1:] @ kk.transpose(-2, -1)).softmax(-1)
+                # Adam's update, by hand (the optimizer's first use costs a second of set-up).
+                outs = [loss, logp, att @ val.transpose(1, 2)]
+                outs += [w - 1e-3 * w.grad / (w.grad.square().sqrt() + 1e-8) for w in p.values()]
+            for o in outs:
+                digest.update(o.detach().contiguous().numpy().tobytes())
+        return digest.hexdigest()[:16]
+    finally:
+        torch.set_num_threads(threads)
 
 
 def made_with(name: str, path: Path = MANIFEST) -> dict | None:
