@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .static import Control, Layers, Panel, build_static, kernel_free, live, readout
-from .static import show as show_either
+from .controls import Control, Layers, Panel
+from .frames import readout
+from .static import lab_views
 
 NAME = "reward_explorer"
 #: Every domain the lab can show; a build records those its base policy was taught (RL cannot
@@ -71,14 +72,7 @@ def controls(static: bool = False) -> list[Control]:
     return [
         Control("domain", "domain", recorded_domains(), recorded_domains()[0], "toggle"),
         Control("passes", "RL passes (steps)", PASSES, 24, "slider"),
-        Control(
-            "baseline",
-            "baseline",
-            tuple(b for b, _ in BASELINES),
-            "group_std",
-            "dropdown",
-            tuple(label for _, label in BASELINES),
-        ),
+        Control.dropdown("baseline", "baseline", BASELINES, "group_std"),
         Control("group_size", "group size", GROUP_SIZES, 4, "slider"),
     ]
 
@@ -366,22 +360,8 @@ def panels() -> list:
     ]
 
 
-def widget() -> Any:
-    """The live lab (needs a kernel): every move redraws the one output area."""
-    return live(controls(), panels())
-
-
-def static() -> Any:
-    """The same lab for the book, precomputed over every control value."""
-    return kernel_free(
-        lambda: build_static(controls(static=True), panels()), widget, "reward explorer"
-    )
-
-
-def show() -> Any:
-    """The one cell of the lab's notebook: kernel-free when the project's executor runs it
-    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), live in any other kernel."""
-    return show_either(static, widget)
+#: The live lab (needs a kernel), the kernel-free one for the book, and the notebook's one cell.
+widget, static, show = lab_views(__name__, "reward explorer")
 
 
 # ----------------------------------------------------------------------------- build

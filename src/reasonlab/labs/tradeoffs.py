@@ -22,8 +22,9 @@ import functools
 from typing import Any
 
 from . import store
-from .static import Control, Layers, Panel, build_static, kernel_free, live, readout
-from .static import show as show_either
+from .controls import Control, Layers, Panel
+from .frames import readout
+from .static import lab_views
 
 NAME = "tradeoffs"
 POLICIES = ("base", "rlvr")
@@ -73,14 +74,7 @@ def controls(static: bool = False) -> list[Control]:
     speeds = (20, 200) if static else SPEEDS
     return [
         Control("policy", "policy", POLICIES, "rlvr", "toggle"),
-        Control(
-            "aggregation",
-            "aggregate",
-            tuple(a for a, _ in AGGREGATIONS),
-            "majority_at_k",
-            "dropdown",
-            tuple(label for _, label in AGGREGATIONS),
-        ),
+        Control.dropdown("aggregation", "aggregate", AGGREGATIONS, "majority_at_k"),
         Control(
             "budget",
             "thinking budget (tokens)",
@@ -506,22 +500,8 @@ def panels() -> list:
     ]
 
 
-def widget() -> Any:
-    """The live lab (needs a kernel): every move redraws the one output area."""
-    return live(controls(), panels())
-
-
-def static() -> Any:
-    """The same lab for the book: frames precomputed, picked in the browser (no kernel)."""
-    return kernel_free(
-        lambda: build_static(controls(static=True), panels()), widget, "trade-offs lab"
-    )
-
-
-def show() -> Any:
-    """The one cell of the lab's notebook: kernel-free when the project's executor runs it
-    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), live in any other kernel."""
-    return show_either(static, widget)
+#: The live lab (needs a kernel), the kernel-free one for the book, and the notebook's one cell.
+widget, static, show = lab_views(__name__, "trade-offs lab")
 
 
 # ----------------------------------------------------------------------------- build
