@@ -1,6 +1,8 @@
-"""The labs: the static-lab helper, each lab's compute layer, and that the artifacts are real.
+"""The labs: each lab's compute layer, and that the artifacts are real.
 
-Browser tests of the built lab pages are in ``test_labs_site.py``.
+The machinery they share has its own tests (``test_controls.py``, ``test_frames.py``,
+``test_live.py``, ``test_static.py``), as has the reward explorer's curve fit
+(``test_extrapolation.py``). Browser tests of the built lab pages are in ``test_labs_site.py``.
 """
 
 from __future__ import annotations
@@ -12,130 +14,8 @@ import random
 import numpy as np
 import pytest
 
-from reasonlab.labs import chain, reward_explorer, static, store, tradeoffs
+from reasonlab.labs import chain, reward_explorer, store, tradeoffs
 from reasonlab.world import tasks
-
-# ----------------------------------------------------------------------------- static helper
-
-
-def toy_controls():
-    return [
-        static.Control("a", "a", (1, 2, 3), 2),
-        static.Control("b", "b", ("x", "y"), "x", "dropdown"),
-    ]
-
-
-def test_control_rejects_bad_definitions():
-    with pytest.raises(ValueError, match="default"):
-        static.Control("a", "a", (1, 2), 3)
-    with pytest.raises(ValueError, match="no values"):
-        static.Control("a", "a", (), None)
-    with pytest.raises(ValueError, match="kind"):
-        static.Control("a", "a", (1,), 1, "knob")
-    with pytest.raises(ValueError, match="labels"):
-        static.Control("a", "a", (1, 2), 1, labels=("one",))
-
-
-def test_control_widget_selects_values_by_index():
-    import ipywidgets as w
-
-    slider = static.Control("t", "t", (0.5, 2.0, 10.0), 2.0).make_widget()
-    assert isinstance(slider, w.SelectionSlider)
-    assert slider.index == 1  # an index, never a float compared for equality
-    assert isinstance(
-        static.Control("b", "b", ("x", "y"), "y", "dropdown").make_widget(), w.Dropdown
-    )
-
-
-def frames_of(widget) -> list[str]:
-    """Every frame's HTML inside a static lab, depth first."""
-    import ipywidgets as w
-
-    if isinstance(widget, w.HTML):
-        return [widget.value] if "rl-lab-frame" in widget.value else []
-    return [f for child in getattr(widget, "children", ()) for f in frames_of(child)]
-
-
-def test_build_static_nests_one_stack_level_per_control_and_links_each():
-    import ipywidgets as w
-
-    calls = []
-
-    def render(p):
-        calls.append(p)
-        return f"<i>{p['a']}{p['b']}</i>"
-
-    box = static.build_static(toy_controls(), [static.Panel(render, ("a", "b"))])
-    sliders = [c for c in box.children if isinstance(c, (w.SelectionSlider, w.Dropdown))]
-    assert len(sliders) == 2
-    outer = box.children[-1]
-    assert isinstance(outer, w.Stack) and len(outer.children) == 3
-    assert outer.selected_index == 1  # the default value 2
-    assert all(isinstance(c, w.Stack) and len(c.children) == 2 for c in outer.children)
-    frames = frames_of(box)
-    assert len(frames) == 6 == len(calls)
-    # Frame (i, j) of the nested stacks is the one rendered for (values[i], values[j]).
-    for (i, a), (j, b) in itertools.product(enumerate((1, 2, 3)), enumerate(("x", "y"))):
-        html = outer.children[i].children[j].value
-        assert f'data-frame="a={a}|b={b}"' in html and f"<i>{a}{b}</i>" in html
-    # One link from control a to the outer stack, one from b to each inner stack.
-    links = box._reasonlab_links
-    assert len(links) == 4
-    assert {(lk.source[0].description, lk.target[0] is outer) for lk in links} == {
-        ("a", True),
-        ("b", False),
-    }
-    assert all(lk.source[1] == "index" and lk.target[1] == "selected_index" for lk in links)
-
-
-def test_panel_frames_only_over_its_controls_and_layers_share_a_cell():
-    import ipywidgets as w
-    from matplotlib.figure import Figure
-
-    def fig(p, alpha=1):
-        f = Figure(figsize=(2, 1))
-        f.patch.set_alpha(alpha)
-        f.add_subplot().plot([0, 1], [0, p["a"]])
-        return f
-
-    box = static.build_static(
-        toy_controls(),
-        [
-            static.Layers((static.Panel(fig, ("b",)), static.Panel(lambda p: fig(p, 0), ("a",)))),
-        ],
-    )
-    grid = box.children[-1]
-    assert isinstance(grid, w.GridBox)
-    assert [c.layout.grid_area for c in grid.children] == ["frame", "frame"]
-    frames = frames_of(box)
-    assert len(frames) == 2 + 3
-    assert all("data:image/png;base64," in f for f in frames)
-    with pytest.raises(ValueError, match="unknown controls"):
-        static.build_static(toy_controls(), [static.Panel(fig, ("c",))])
-
-
-def test_figure_png_is_small_deterministic_and_keeps_transparency():
-    import io
-
-    from matplotlib.figure import Figure
-    from PIL import Image
-
-    def make(alpha):
-        f = Figure(figsize=(4, 3))
-        f.patch.set_alpha(alpha)
-        ax = f.add_subplot()
-        ax.plot(range(10), [x * x for x in range(10)])
-        ax.set_title("t")
-        return f
-
-    a, b = static.figure_png(make(1)), static.figure_png(make(1))
-    assert a == b  # same figure, same bytes: notebooks re-run to identical outputs
-    assert len(a) < 15_000
-    img = Image.open(io.BytesIO(a))
-    assert img.mode == "P" and img.size == (4 * static.FRAME_DPI, 3 * static.FRAME_DPI)
-    clear = Image.open(io.BytesIO(static.figure_png(make(0))))
-    assert clear.mode == "RGBA" and clear.getextrema()[3][0] == 0  # some pixels transparent
-
 
 # ------------------------------------------------------------------- chain lab: step checks
 
@@ -209,34 +89,6 @@ def test_check_steps_never_raises_on_garbage():
         ):
             for s in chain.check_steps(prob, "<think>" + text):
                 assert s.ok in (True, False, None)
-
-
-# ------------------------------------------------------------------- reward explorer: fit
-
-
-def test_fit_recovers_a_saturating_curve_and_the_band_covers_it():
-    t = np.arange(0, 25, 4.0)
-    truth = reward_explorer.saturating(t, 0.3, 0.5, 10.0)
-    noise = np.random.default_rng(0).normal(0, 0.02, t.size)
-    a, b, tau = reward_explorer.fit_saturating(t, truth + noise)
-    assert abs(a - 0.3) < 0.05 and abs(a + b - 0.8) < 0.1 and 5 < tau < 20
-    grid = np.array([0.0, 24.0, 96.0])
-    fit, low, high = reward_explorer.bootstrap_band(t, truth + noise, grid)
-    assert np.all(low <= fit + 1e-9) and np.all(fit <= high + 1e-9)
-    true_grid = reward_explorer.saturating(grid, 0.3, 0.5, 10.0)
-    assert np.all(np.abs(fit - true_grid) < 0.08)
-    # Extrapolating is less certain than interpolating: the band widens past the data.
-    assert high[2] - low[2] >= high[1] - low[1] - 1e-9
-
-
-def test_fit_handles_many_curves_at_once_and_rejects_too_few_points():
-    t = np.arange(0, 25, 4.0)
-    ys = np.stack([reward_explorer.saturating(t, a, 0.4, 8.0) for a in (0.1, 0.2)])
-    params = reward_explorer.fit_saturating(t, ys)
-    assert params.shape == (2, 3)
-    np.testing.assert_allclose(params[:, 0], [0.1, 0.2], atol=0.01)  # tau on a grid
-    with pytest.raises(ValueError, match="3 points"):
-        reward_explorer.fit_saturating(t[:2], ys[0, :2])
 
 
 # ------------------------------------------------------------------- compute on artifacts
@@ -485,20 +337,3 @@ def test_reward_explorer_artifact_matches_a_rerun_of_one_cell_per_domain():
     for key, points in fresh.items():
         # The quick run is the same run stopped early: its evaluations are a prefix.
         assert stored[key][: len(points)] == points, key
-
-
-def test_live_view_shows_the_frames_of_the_current_params_and_reuses_them():
-    calls = []
-
-    def render(p):
-        calls.append(dict(p))
-        return f"<i>{p['a']}</i>"
-
-    panels = [static.Layers((static.Panel(render, ("b",)), static.Panel(render, ("a", "b"))))]
-    view = static.LiveView(toy_controls(), panels, head="<style></style>")
-    assert len(calls) == 2  # the base layer of every b was drawn up front
-    html = view({"a": 3, "b": "y"})
-    assert html.startswith("<style></style>") and "display:grid" in html
-    assert 'data-frame="b=y"' in html and 'data-frame="a=3|b=y"' in html
-    assert len(calls) == 3  # only the overlay was new
-    assert view({"a": 3, "b": "y"}) == html and len(calls) == 3  # nothing drawn twice

@@ -4,22 +4,13 @@ Controls: the domain (math, logic, code), the number of RL passes (optimiser ste
 baseline subtracted from the reward (none, a running mean, the group mean, GRPO's group mean and
 standard deviation) and the group size (samples per prompt).
 
-Data: one real training run per (domain, baseline, group size), started from a zoo base policy
-with the same seed, its held-out ``pass_rate`` measured every few steps, recorded by
-``python -m reasonlab.labs build reward_explorer`` in ``data/labs/reward_explorer.json``. Math
-runs start from the chapter's ``base`` (taught math only); logic and code runs from
-``base-multi``, the same SFT recipe on a mixture of all three domains (see :data:`BASES`).
+Data: one real training run per (domain, baseline, group size) from a zoo base policy, its
+held-out ``pass_rate`` every few steps (:mod:`~reasonlab.labs.reward_explorer_runs`, which also
+holds ``build()``).
 
-Beyond the measured steps the lab extrapolates with a saturating curve
-
-    pass_rate(t) = a + b * (1 - exp(-t / tau)),
-
-fitted by least squares (for each tau on a log grid, a and b are linear and solved exactly; the
-tau with the smallest squared error wins). The band is a residual bootstrap: refit on the fitted
-curve plus resampled residuals, 200 times with a fixed seed, and take the 10th-90th percentiles.
-Shown values are clipped to [0, 1], where a pass rate lives. A three-parameter curve through a
-handful of noisy points is a rough guide, not a forecast: the band
-says how rough, and it widens as you move away from the data.
+Beyond the measured steps the lab extrapolates with a saturating curve and its bootstrap band
+(:mod:`~reasonlab.labs.extrapolation`), clipped to [0, 1], where a pass rate lives: a rough
+guide, not a forecast. This module holds the lab's controls, ``compute``, render and widgets.
 """
 
 from __future__ import annotations
@@ -29,40 +20,25 @@ from typing import Any
 
 import numpy as np
 
-from . import store
-from .static import Control, Layers, Panel, build_static, kernel_free, live, readout
-from .static import show as show_either
-
-NAME = "reward_explorer"
-#: Every domain the lab can show; a build records those its base policy was taught (RL cannot
-#: start on a domain the policy never gets right: every group would have zero signal).
-DOMAINS = ("math", "logic", "code")
-#: The zoo policy each domain's runs start from. Math keeps the chapter's base, so its runs are
-#: those of the training notebooks' policy; the chapter's base never saw logic or code.
-BASES = {"math": "base", "logic": "base-multi", "code": "base-multi"}
-#: (baseline name of rl.RLConfig, label shown to the reader)
-BASELINES = (
-    ("none", "none (plain REINFORCE)"),
-    ("ema", "running mean"),
-    ("group", "group mean (leave-one-out)"),
-    ("group_std", "GRPO (group z-score)"),
+from .controls import Control, Layers, Panel
+from .extrapolation import BAND, bootstrap_band, fit_saturating, saturating
+from .frames import readout
+from .reward_explorer_runs import (  # noqa: F401 (reward_explorer.RUN and .build: the build's)
+    BASELINES,
+    BASES,
+    DOMAINS,
+    GROUP_SIZES,
+    NAME,
+    RUN,
+    build,
+    history,
+    recorded_domains,
+    run,
 )
-GROUP_SIZES = (2, 4, 8)
-#: Training run behind every cell of the grid (same for all cells but the varied knobs).
-RUN = {
-    "steps": 24,
-    "eval_every": 4,
-    "prompts_per_step": 8,
-    "train_problems": 2000,
-    "eval_problems": 32,
-    "difficulty": (1, 4),
-    "seed": 0,
-}
+from .static import lab_views
+
 #: The passes slider goes past the measured steps: those values are extrapolated.
 PASSES = (4, 8, 16, 24, 48, 96, 192)
-BOOTSTRAP = 200
-BAND = (10, 90)  # percentiles of the bootstrap band
-TAUS = np.geomspace(0.5, 400.0, 80)  # grid for the time constant of the fit, in steps
 
 
 def controls(static: bool = False) -> list[Control]:
@@ -71,89 +47,12 @@ def controls(static: bool = False) -> list[Control]:
     return [
         Control("domain", "domain", recorded_domains(), recorded_domains()[0], "toggle"),
         Control("passes", "RL passes (steps)", PASSES, 24, "slider"),
-        Control(
-            "baseline",
-            "baseline",
-            tuple(b for b, _ in BASELINES),
-            "group_std",
-            "dropdown",
-            tuple(label for _, label in BASELINES),
-        ),
+        Control.dropdown("baseline", "baseline", BASELINES, "group_std"),
         Control("group_size", "group size", GROUP_SIZES, 4, "slider"),
     ]
 
 
-# ----------------------------------------------------------------------------- the fit
-
-
-def saturating(t: np.ndarray, a: float, b: float, tau: float) -> np.ndarray:
-    """a + b (1 - exp(-t / tau)): starts at a, approaches a + b with time constant tau."""
-    return a + b * (1.0 - np.exp(-np.asarray(t, dtype=float) / tau))
-
-
-def fit_saturating(t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Least-squares fit of :func:`saturating` to one or many curves at once.
-
-    Args:
-        t: (T,) steps.
-        y: (T,) or (B, T) values.
-
-    Returns:
-        (3,) or (B, 3): a, b, tau of the best fit (tau from the grid ``TAUS``).
-    """
-    t = np.asarray(t, dtype=float)
-    y = np.atleast_2d(np.asarray(y, dtype=float))  # (B, T)
-    if y.shape[1] != t.shape[0] or t.shape[0] < 3:
-        raise ValueError(f"need >= 3 points and matching shapes, got t {t.shape}, y {y.shape}")
-    x = 1.0 - np.exp(-t[None, :] / TAUS[:, None])  # (G, T)
-    # For fixed tau this is ordinary least squares on [1, x]: closed form per grid point.
-    xm, ym = x.mean(axis=1), y.mean(axis=1)  # (G,), (B,)
-    xc = x - xm[:, None]  # (G, T)
-    sxx = (xc**2).sum(axis=1)  # (G,)
-    sxy = np.einsum("gt,bt->bg", xc, y)  # (B, G)
-    b = sxy / sxx[None, :]  # (B, G)
-    a = ym[:, None] - b * xm[None, :]  # (B, G)
-    pred = a[:, :, None] + b[:, :, None] * x[None, :, :]  # (B, G, T)
-    sse = ((pred - y[:, None, :]) ** 2).sum(axis=2)  # (B, G)
-    g = sse.argmin(axis=1)  # (B,)
-    rows = np.arange(y.shape[0])
-    out = np.stack([a[rows, g], b[rows, g], TAUS[g]], axis=1)
-    return out[0] if out.shape[0] == 1 and np.ndim(y) == 2 and y.shape[0] == 1 else out
-
-
-def bootstrap_band(t: np.ndarray, y: np.ndarray, grid: np.ndarray, *, seed: int = 0):
-    """The fit on ``grid`` and its (low, high) residual-bootstrap band.
-
-    Returns:
-        (fit, low, high), each shaped like ``grid``.
-    """
-    t, y, grid = (np.asarray(v, dtype=float) for v in (t, y, grid))
-    params = fit_saturating(t, y)
-    fitted = saturating(t, *params)
-    resid = y - fitted
-    rng = np.random.default_rng(seed)
-    boot_y = fitted[None, :] + rng.choice(resid, size=(BOOTSTRAP, len(t)), replace=True)
-    boot = fit_saturating(t, boot_y)  # (BOOTSTRAP, 3)
-    curves = boot[:, :1] + boot[:, 1:2] * (1 - np.exp(-grid[None, :] / boot[:, 2:3]))
-    low, high = np.percentile(curves, BAND, axis=0)
-    return saturating(grid, *params), low, high
-
-
 # ----------------------------------------------------------------------------- compute
-
-
-def recorded_domains() -> tuple[str, ...]:
-    """The domains the artifact has runs for, in ``DOMAINS`` order."""
-    return tuple(d for d in DOMAINS if d in store.load(NAME)["run"]["domains"])
-
-
-def history(domain: str, baseline: str, group_size: int) -> list[dict[str, Any]]:
-    """The recorded held-out evaluations of one training run (``step``, ``pass_rate``, ...)."""
-    runs = store.load(NAME)["runs"]
-    key = f"{domain}/{baseline}/{group_size}"
-    if key not in runs:
-        raise KeyError(f"no recorded run {key!r}; the artifact has {sorted(runs)}")
-    return runs[key]
 
 
 def _check(params: dict[str, Any]) -> None:
@@ -366,94 +265,5 @@ def panels() -> list:
     ]
 
 
-def widget() -> Any:
-    """The live lab (needs a kernel): every move redraws the one output area."""
-    return live(controls(), panels())
-
-
-def static() -> Any:
-    """The same lab for the book, precomputed over every control value."""
-    return kernel_free(
-        lambda: build_static(controls(static=True), panels()), widget, "reward explorer"
-    )
-
-
-def show() -> Any:
-    """The one cell of the lab's notebook: kernel-free when the project's executor runs it
-    (``REASONLAB_STATIC_WIDGETS=1``: stored outputs, the book), live in any other kernel."""
-    return show_either(static, widget)
-
-
-# ----------------------------------------------------------------------------- build
-
-
-def run(domain: str, baseline: str, group_size: int, *, steps: int | None = None) -> list[dict]:
-    """One training run of the grid, compressed to its evaluations.
-
-    RLVR from ``BASES[domain]`` on ``domain`` (train split), the held-out greedy pass rate
-    measured every ``RUN["eval_every"]`` steps on the same test problems for every run.
-
-    Returns:
-        One dict per evaluation: ``step``, ``pass_rate`` (greedy), ``pass_rate/sampled``,
-        ``think/usage`` (held-out), and ``frac_reward_zero_std``, the mean over the training
-        steps since the previous evaluation (absent at step 0).
-    """
-    from ..core.utils import set_seed
-    from ..shipped import zoo
-    from ..training.rl import RLConfig, train_rlvr
-    from ..world import tasks
-
-    r = RUN
-    problems = tasks.make(
-        domain,
-        r["train_problems"],
-        difficulty=tuple(r["difficulty"]),
-        seed=r["seed"],
-        split="train",
-    )
-    evals = tasks.make(
-        domain, r["eval_problems"], difficulty=tuple(r["difficulty"]), seed=r["seed"], split="test"
-    )
-    cfg = RLConfig(
-        steps=steps or r["steps"],
-        prompts_per_step=r["prompts_per_step"],
-        num_samples=group_size,
-        baseline=baseline,
-        eval_every=r["eval_every"],
-        eval_size=len(evals),
-        seed=r["seed"],
-    )
-    set_seed(r["seed"])
-    policy = zoo.load(BASES[domain])
-    hist = train_rlvr(policy, problems, cfg, eval_problems=evals, progress=False)
-    out, window = [], []
-    for row in hist:
-        if "frac_reward_zero_std" in row:
-            window.append(row["frac_reward_zero_std"])
-        if row.get("eval_step", row["step"]) != row["step"]:
-            continue
-        point = {
-            "step": row["step"],
-            "pass_rate": round(row["pass_rate/greedy"], 6),
-            "pass_rate/sampled": round(row["pass_rate/sampled"], 6),
-            "think/usage": round(row["eval/think/usage"], 6),
-        }
-        if window:
-            point["frac_reward_zero_std"] = round(float(np.mean(window)), 6)
-        window = []
-        out.append(point)
-    return out
-
-
-def build(*, quick: bool = False) -> dict[str, Any]:
-    """Every run of the grid (the artifact); ``quick`` runs one cell per domain for a few steps."""
-    from ..shipped import zoo
-
-    domains = [d for d in DOMAINS if d in zoo.recipe(BASES[d]).config["sft"]["domains"]]
-    cells = [(d, b, g) for d in domains for b, _ in BASELINES for g in GROUP_SIZES]
-    if quick:
-        cells = [(d, "group_std", 2) for d in domains]
-    runs = {f"{d}/{b}/{g}": run(d, b, g, steps=8 if quick else None) for d, b, g in cells}
-    meta = {k: list(v) if isinstance(v, tuple) else v for k, v in RUN.items()}
-    bases = {d: BASES[d] for d in domains}
-    return {"run": meta | {"domains": domains, "bases": bases}, "runs": runs}
+#: The live lab (needs a kernel), the kernel-free one for the book, and the notebook's one cell.
+widget, static, show = lab_views(__name__, "reward explorer")
