@@ -25,6 +25,7 @@ _SUBMODULES = {
     "bandit": "measurement.bandit",
     "bandit_plots": "plots.bandit",
     "buckets": "training.buckets",
+    "ce": "training.ce",
     "config": "training.config",
     "costs": "measurement.costs",
     "build": "build",

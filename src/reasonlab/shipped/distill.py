@@ -39,7 +39,9 @@ import torch
 
 from ..core import artifacts
 from ..measurement.evaluation import evaluate, thinks
-from ..training.sft import SFTConfig, bucketed_cross_entropy, train_base
+from ..training import ce
+from ..training.ce import bucketed_cross_entropy  # noqa: F401 (distill.bucketed_cross_entropy)
+from ..training.sft import SFTConfig, train_base
 from ..world import tasks
 from ..world.policy import ModelConfig, Policy
 from . import zoo
@@ -238,21 +240,21 @@ def train_ce(
     *,
     flops: float,
     shares: Sequence[float] | None = None,
+    seed: int = 0,
     batch_size: int = 64,
     lr: float = 1e-3,
-    seed: int = 0,
     callback: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Cross-entropy on examples drawn from one or more sources until ``flops`` are spent.
 
     Args:
-        policy: trained in place.
+        policy: the student, trained in place.
         sources: lists of examples; each batch slot picks a source by ``shares``, then an
             example of it uniformly.
         flops: training budget (6 FLOPs per parameter per token of every batch).
         shares: probability of each source (default: all from the first).
-        batch_size, lr: AdamW at a constant learning rate, gradients clipped at 1.
         seed: seeds the batches.
+        batch_size, lr: AdamW at a constant learning rate, gradients clipped at 1.
         callback: called with each history row.
 
     Returns:
@@ -270,30 +272,30 @@ def train_ce(
         raise ValueError(f"flops must be positive, got {flops}")
     tok, n_params = policy.tokenizer, policy.num_parameters()
     rng = random.Random(f"distill/ce/{seed}")
-    opt = torch.optim.AdamW(policy.model.parameters(), lr=lr)
-    policy.model.train()
-    history, spent, tokens, step = [], 0.0, 0, 0
-    while spent < flops:
-        step += 1
-        batch = []
-        for _ in range(batch_size):
-            src = sources[rng.choices(range(len(sources)), weights=shares)[0]]
-            batch.append(src[rng.randrange(len(src))])
-        prompts, ids, weights = (list(x) for x in zip(*batch, strict=True))
-        loss = bucketed_cross_entropy(policy, prompts, ids, weights, buckets=4)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.model.parameters(), 1.0)
-        opt.step()
-        n = sum(example_tokens(tok, ex) for ex in batch)
-        tokens += n
-        spent += 6 * n_params * n
-        row = {"step": step, "loss": loss.item(), "tokens": tokens, "flops": spent}
-        history.append(row)
-        if callback is not None:
-            callback(row)
-    policy.model.eval()
-    return history
+
+    def batches():
+        spent, tokens = 0.0, 0
+        while spent < flops:
+            batch = []
+            for _ in range(batch_size):
+                src = sources[rng.choices(range(len(sources)), weights=shares)[0]]
+                batch.append(src[rng.randrange(len(src))])
+            prompts, ids, weights = (list(x) for x in zip(*batch, strict=True))
+            n = sum(example_tokens(tok, ex) for ex in batch)
+            tokens += n
+            spent += 6 * n_params * n
+            yield prompts, ids, weights, {"tokens": tokens, "flops": spent}
+
+    return ce.train(
+        policy,
+        batches(),
+        lr=lr,
+        clip=1.0,
+        buckets=4,
+        first_step=1,
+        timed=False,
+        callback=callback,
+    )
 
 
 # ----------------------------------------------------------------------------- evaluation
