@@ -54,6 +54,8 @@ _SUBMODULES = {
     "quiz": "quiz",
     "rewards": "verifiers.trl_rewards",
     "rl": "training.rl",
+    "rl_batch": "training.rl_batch",
+    "rl_update": "training.rl_update",
     "running_problem": "shipped.running_problem",
     "scaling": "measurement.scaling",
     "scaling_experiments": "measurement.sweeps",
