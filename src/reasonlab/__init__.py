@@ -35,6 +35,8 @@ _SUBMODULES = {
     "credit_seeds": "shipped.credit_seeds",
     "credit_summary": "shipped.credit_summary",
     "distill": "shipped.distill",
+    "distill_budget": "shipped.distill_budget",
+    "distill_data": "shipped.distill_data",
     "distill_plots": "plots.distill",
     "distill_seeds": "shipped.distill_seeds",
     "estimators": "measurement.estimators",
