@@ -59,6 +59,7 @@ _SUBMODULES = {
     "rl_batch": "training.rl_batch",
     "rl_update": "training.rl_update",
     "running_problem": "shipped.running_problem",
+    "samples": "measurement.samples",
     "scaling": "measurement.scaling",
     "scaling_experiments": "measurement.sweeps",
     "scaling_plots": "plots.scaling",
