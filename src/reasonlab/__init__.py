@@ -24,6 +24,7 @@ _SUBMODULES = {
     "artifacts": "core.artifacts",
     "bandit": "measurement.bandit",
     "bandit_plots": "plots.bandit",
+    "bandit_world": "measurement.bandit_world",
     "buckets": "training.buckets",
     "ce": "training.ce",
     "config": "training.config",
