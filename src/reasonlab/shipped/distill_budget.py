@@ -38,6 +38,21 @@ def rl_flops(history: Sequence[dict], rl_cfg, n_params: int, prompt_tokens: floa
     return total
 
 
+def _checked_shares(sources, shares, flops: float) -> list[float]:
+    """``shares`` as a list (default: all from the first source), once it and ``flops`` pass."""
+    shares = list(shares) if shares is not None else [1.0] + [0.0] * (len(sources) - 1)
+    if len(shares) != len(sources) or abs(sum(shares) - 1.0) > 1e-9 or min(shares) < 0:
+        raise ValueError(
+            f"shares {shares} must be {len(sources)} non-negative numbers summing to 1"
+        )
+    for s, src in zip(shares, sources, strict=True):
+        if s > 0 and not src:
+            raise ValueError("a source with a positive share has no examples")
+    if flops <= 0:
+        raise ValueError(f"flops must be positive, got {flops}")
+    return shares
+
+
 def train_ce(
     policy: Policy,
     sources: Sequence[Sequence[Example]],
@@ -64,16 +79,7 @@ def train_ce(
     Returns:
         history rows with ``step``, ``loss``, ``tokens`` and ``flops`` (cumulative).
     """
-    shares = list(shares) if shares is not None else [1.0] + [0.0] * (len(sources) - 1)
-    if len(shares) != len(sources) or abs(sum(shares) - 1.0) > 1e-9 or min(shares) < 0:
-        raise ValueError(
-            f"shares {shares} must be {len(sources)} non-negative numbers summing to 1"
-        )
-    for s, src in zip(shares, sources, strict=True):
-        if s > 0 and not src:
-            raise ValueError("a source with a positive share has no examples")
-    if flops <= 0:
-        raise ValueError(f"flops must be positive, got {flops}")
+    shares = _checked_shares(sources, shares, flops)
     tok, n_params = policy.tokenizer, policy.num_parameters()
     rng = random.Random(f"distill/ce/{seed}")
 
