@@ -1,5 +1,5 @@
-"""SFT: cross-entropy learns, bucketing changes nothing but speed, training is bit-identical
-for one seed, and STaR is REINFORCE with a 0/1 reward and no baseline."""
+"""SFT: cross-entropy learns, training is bit-identical for one seed, and STaR is REINFORCE
+with a 0/1 reward and no baseline (the loss and the loop itself: tests/test_ce.py)."""
 
 import pytest
 import torch
@@ -12,20 +12,6 @@ from reasonlab.world import tasks
 from reasonlab.world.policy import Policy
 
 TINY = SFTConfig(steps=25, batch_size=24, pool=300, lr=3e-3, warmup=5)
-
-
-def test_bucketed_loss_equals_one_batch():
-    set_seed(0)
-    pol = Policy()
-    probs = tasks.make("math", 12, seed=0)
-    import random
-
-    prompts, ids, w = sft.encode_demonstrations(
-        pol, probs, [i % 3 == 0 for i in range(12)], random.Random(0), TINY
-    )
-    a = sft.cross_entropy(pol, prompts, ids, w)
-    b = sft.bucketed_cross_entropy(pol, prompts, ids, w, buckets=4)
-    assert torch.allclose(a, b, atol=1e-5)
 
 
 def test_direct_answers_teach_digits_only_up_to_direct_max_difficulty():

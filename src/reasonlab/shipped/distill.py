@@ -21,37 +21,46 @@ fraction of the tutor's parameters (:func:`student_config`):
 
 Each function runs one seed (``DistillConfig.seed``); :mod:`reasonlab.shipped.distill_seeds` runs
 them over the students' seeds, paired, as the ``distill`` stage of ``python -m reasonlab.build``,
-and summarises them with intervals; notebooks and benchmarks only load the shipped results. FLOPs
-are the usual estimate, 2 per parameter per token forward and 4 more backward (attention ignored, as
-it is small at these lengths).
+and summarises them with intervals; notebooks and benchmarks only load the shipped results.
+The data the arms learn from is :mod:`reasonlab.shipped.distill_data`, the FLOPs budget and the
+cross-entropy run that spends it :mod:`reasonlab.shipped.distill_budget`; their names still
+answer here (``distill.tutor_traces``, ``distill.train_ce``).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 
-from ..core import artifacts
 from ..measurement.evaluation import evaluate, thinks
-from ..training.sft import SFTConfig, bucketed_cross_entropy, train_base
+from ..training.ce import bucketed_cross_entropy  # noqa: F401 (distill.bucketed_cross_entropy)
+from ..training.sft import SFTConfig, train_base
 from ..world import tasks
 from ..world.policy import ModelConfig, Policy
 from . import zoo
+from .distill_budget import (  # noqa: F401 (distill.train_ce, distill.rl_flops, ...)
+    example_tokens,
+    mean_prompt_tokens,
+    rl_flops,
+    train_ce,
+)
+from .distill_data import (  # noqa: F401 (distill.tutor_traces, distill.DATA_DIR, ...)
+    DATA_DIR,
+    TRACES_FILE,
+    Example,
+    plain_examples,
+    select_traces,
+    sft_mixture_examples,
+    trace_examples,
+    tutor_traces,
+)
 
-DATA_DIR = artifacts.DATA_DIR / "distill"
-TRACES_FILE = "tutor_traces.jsonl.gz"
 TUTOR = "rlvr"  #: zoo name of the tutor
 SIZES = {"quarter": 0.25, "half": 0.5}  #: student sizes, as a share of the tutor's parameters
 ARMS = ("base", "distill", "rlvr", "sft")
-
-#: A training example: prompt, completion token ids (end of sequence included), token weights.
-Example = tuple[str, list[int], list[float]]
 
 
 @dataclass(frozen=True)
@@ -127,175 +136,6 @@ def register_students(cfg: DistillConfig | None = None) -> list[str]:
     return out
 
 
-# ----------------------------------------------------------------------------- data
-
-
-def tutor_traces(path: str | Path | None = None) -> list[dict]:
-    """The tutor's logged successes (shipped, gzipped JSONL): prompt, completion, step, meta..."""
-    path = Path(path) if path is not None else DATA_DIR / TRACES_FILE
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no trace log at {path}; run `python -m reasonlab.build distill/tutor`"
-        )
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def select_traces(
-    records: Sequence[dict],
-    *,
-    min_step: int | None = None,
-    max_step: int | None = None,
-    think: bool | None = None,
-    how: str | None = None,
-) -> list[dict]:
-    """Records whose logged metadata pass every given test.
-
-    Args:
-        records: trajectory-log records.
-        min_step, max_step: inclusive range of the RL step that produced the trace.
-        think: keep only traces that think first (True) or answer directly (False).
-        how: keep only traces whose answer the verifier extracted by this rule
-            (``meta["how"]``, e.g. ``"####"``).
-    """
-    out = []
-    for r in records:
-        if min_step is not None and r["step"] < min_step:
-            continue
-        if max_step is not None and r["step"] > max_step:
-            continue
-        if think is not None and thinks(r["completion"]) != think:
-            continue
-        if how is not None and r.get("meta", {}).get("how") != how:
-            continue
-        out.append(r)
-    return out
-
-
-def trace_examples(tok, records: Sequence[dict]) -> list[Example]:
-    """Examples from log records: every completion token is learned, end of sequence included."""
-    out = []
-    for r in records:
-        ids = tok.encode(r["completion"]) + [tok.eos_id]
-        out.append((r["prompt"], ids, [1.0] * len(ids)))
-    return out
-
-
-def sft_mixture_examples(policy: Policy, n: int, *, seed: int = 0) -> list[Example]:
-    """``n`` demonstrations drawn as the tutor's base recipe draws them (same mixture)."""
-    from ..training.sft import encode_demonstrations
-
-    sc = zoo.default_sft_config()
-    lo, hi = sc.difficulty
-    pool = [
-        p for d in sc.domains for p in tasks.make(d, sc.pool, difficulty=sc.difficulty, seed=seed)
-    ]
-    rng = random.Random(f"distill/sft/{seed}")
-    weights = [sc.difficulty_weights[p.difficulty - lo] for p in pool]
-    batch = rng.choices(pool, weights=weights, k=n)
-    think = [rng.random() < sc.think_frac for _ in batch]
-    prompts, ids, w = encode_demonstrations(policy, batch, think, rng, sc)
-    return list(zip(prompts, ids, w, strict=True))
-
-
-def plain_examples(tok, n: int, *, domains: Sequence[str] = ("math", "logic"), seed: int = 0):
-    """Plain instruction data: direct answers, no thinking, ``n`` per domain."""
-    out = []
-    for d in domains:
-        for p in tasks.make(d, n, difficulty=(1, 4), seed=seed):
-            ids = tok.encode(tasks.demonstration_text(p, think=False)) + [tok.eos_id]
-            out.append((p.prompt, ids, [1.0] * len(ids)))
-    return out
-
-
-# ----------------------------------------------------------------------------- compute
-
-
-def example_tokens(tok, ex: Example) -> int:
-    """Tokens one forward pass over an example touches (prompt + completion)."""
-    return len(tok.encode(ex[0])) + len(ex[1])
-
-
-def rl_flops(history: Sequence[dict], rl_cfg, n_params: int, prompt_tokens: float) -> float:
-    """Estimated training FLOPs of an RLVR run from its history (held-out evaluation excluded).
-
-    Each update samples ``prompts_per_step * num_samples`` completions (2 FLOPs per parameter
-    per token) and then scores them with gradients (6 per parameter per token).
-    """
-    total = 0.0
-    for row in history:
-        if row["step"] == 0:
-            continue
-        tokens = rl_cfg.prompts_per_step * rl_cfg.num_samples
-        tokens *= prompt_tokens + row["completion/mean_tokens"]
-        total += (2 + 6) * n_params * tokens
-    return total
-
-
-def train_ce(
-    policy: Policy,
-    sources: Sequence[Sequence[Example]],
-    *,
-    flops: float,
-    shares: Sequence[float] | None = None,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    seed: int = 0,
-    callback: Callable[[dict], None] | None = None,
-) -> list[dict]:
-    """Cross-entropy on examples drawn from one or more sources until ``flops`` are spent.
-
-    Args:
-        policy: trained in place.
-        sources: lists of examples; each batch slot picks a source by ``shares``, then an
-            example of it uniformly.
-        flops: training budget (6 FLOPs per parameter per token of every batch).
-        shares: probability of each source (default: all from the first).
-        batch_size, lr: AdamW at a constant learning rate, gradients clipped at 1.
-        seed: seeds the batches.
-        callback: called with each history row.
-
-    Returns:
-        history rows with ``step``, ``loss``, ``tokens`` and ``flops`` (cumulative).
-    """
-    shares = list(shares) if shares is not None else [1.0] + [0.0] * (len(sources) - 1)
-    if len(shares) != len(sources) or abs(sum(shares) - 1.0) > 1e-9 or min(shares) < 0:
-        raise ValueError(
-            f"shares {shares} must be {len(sources)} non-negative numbers summing to 1"
-        )
-    for s, src in zip(shares, sources, strict=True):
-        if s > 0 and not src:
-            raise ValueError("a source with a positive share has no examples")
-    if flops <= 0:
-        raise ValueError(f"flops must be positive, got {flops}")
-    tok, n_params = policy.tokenizer, policy.num_parameters()
-    rng = random.Random(f"distill/ce/{seed}")
-    opt = torch.optim.AdamW(policy.model.parameters(), lr=lr)
-    policy.model.train()
-    history, spent, tokens, step = [], 0.0, 0, 0
-    while spent < flops:
-        step += 1
-        batch = []
-        for _ in range(batch_size):
-            src = sources[rng.choices(range(len(sources)), weights=shares)[0]]
-            batch.append(src[rng.randrange(len(src))])
-        prompts, ids, weights = (list(x) for x in zip(*batch, strict=True))
-        loss = bucketed_cross_entropy(policy, prompts, ids, weights, buckets=4)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.model.parameters(), 1.0)
-        opt.step()
-        n = sum(example_tokens(tok, ex) for ex in batch)
-        tokens += n
-        spent += 6 * n_params * n
-        row = {"step": step, "loss": loss.item(), "tokens": tokens, "flops": spent}
-        history.append(row)
-        if callback is not None:
-            callback(row)
-    policy.model.eval()
-    return history
-
-
 # ----------------------------------------------------------------------------- evaluation
 
 
@@ -327,10 +167,6 @@ def measure(policy: Policy, cfg: DistillConfig, **extra) -> dict:
 def rl_problems() -> list:
     """The tutor's RL training problems (same for the students' RLVR arm)."""
     return zoo.rl_problems()
-
-
-def mean_prompt_tokens(tok, problems: Sequence) -> float:
-    return sum(len(tok.encode(p.prompt)) for p in problems) / len(problems)
 
 
 def rl_arm(base: Policy, cfg: DistillConfig) -> tuple[Policy, dict, float]:

@@ -9,20 +9,21 @@
   the same loop as :func:`reasonlab.training.rl.train_rlvr`, so the two compare at equal budget.
 * :func:`fit` is plain cross-entropy on given (prompt, completion) pairs: the distillation
   step, e.g. on a trajectory log.
+
+Both fitting functions run the one cross-entropy loop, :func:`reasonlab.training.ce.train`.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-
-import torch
 
 from ..core.utils import set_seed
 from ..world import tasks
 from ..world.policy import ModelConfig, Policy
+from . import ce
+from .ce import bucketed_cross_entropy, cross_entropy  # noqa: F401 (sft.cross_entropy, ...)
 
 
 @dataclass(frozen=True)
@@ -115,72 +116,6 @@ def encode_demonstrations(
     return prompts, ids, weights
 
 
-def cross_entropy(
-    policy: Policy,
-    prompts: Sequence[str],
-    completion_ids: Sequence[Sequence[int]],
-    weights: Sequence[Sequence[float]] | None = None,
-) -> torch.Tensor:
-    """Mean negative log-likelihood per (weighted) completion token.
-
-    Args:
-        policy: the model to score with (gradients flow).
-        prompts: B prompts.
-        completion_ids: B completions as token ids (end of sequence included if it should be
-            learned).
-        weights: optional B lists of per-token weights (0 = do not learn this token).
-
-    Returns:
-        scalar loss.
-    """
-    total, count = _nll_sum(policy, prompts, completion_ids, weights)
-    return total / max(count, 1.0)
-
-
-def _nll_sum(policy, prompts, completion_ids, weights=None) -> tuple[torch.Tensor, float]:
-    """Summed negative log-likelihood of the (weighted) completion tokens, and their count."""
-    out = policy.logprobs(prompts, completion_ids)
-    mask = out["mask"]
-    if weights is not None:
-        w = torch.zeros_like(mask)
-        for i, (row, wi) in enumerate(zip(out["mask"], weights, strict=True)):
-            start = int(row.argmax())
-            w[i, start : start + len(wi)] = torch.tensor(wi)
-        mask = mask * w
-    return -(out["token_logprobs"] * mask).sum(), float(mask.sum())
-
-
-def bucketed_cross_entropy(policy, prompts, completion_ids, weights=None, buckets: int = 2):
-    """:func:`cross_entropy` computed in length buckets, so short rows are not padded to long.
-
-    Same value as one big batch (up to rounding), at a fraction of the cost when lengths differ
-    a lot, as they do between answering directly and thinking first.
-    """
-    order = sorted(range(len(prompts)), key=lambda i: len(completion_ids[i]) + len(prompts[i]))
-    chunks = [
-        order[k * len(order) // buckets : (k + 1) * len(order) // buckets] for k in range(buckets)
-    ]
-    total, count = torch.zeros(()), 0.0
-    for ch in chunks:
-        if not ch:
-            continue
-        t, c = _nll_sum(
-            policy,
-            [prompts[i] for i in ch],
-            [completion_ids[i] for i in ch],
-            None if weights is None else [weights[i] for i in ch],
-        )
-        total, count = total + t, count + c
-    return total / max(count, 1.0)
-
-
-def _lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
-    if step < warmup:
-        return lr * (step + 1) / warmup
-    progress = (step - warmup) / max(1, steps - warmup)
-    return lr * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item()))
-
-
 def weighted_pool(cfg: SFTConfig) -> tuple[list[tasks.Problem], list[float]]:
     """The training problems of ``cfg`` and their cumulative draw weights (by difficulty)."""
     pool = [
@@ -228,26 +163,24 @@ def train_base(
     policy = Policy(cfg.model, name=name)
     pool, cum = weighted_pool(cfg)
     rng = random.Random(f"sft/{cfg.seed}")
-    opt = torch.optim.AdamW(policy.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    policy.model.train()
-    history, t0 = [], time.perf_counter()
-    for step in tqdm(range(cfg.steps), desc=f"SFT {name}", disable=not progress):
-        batch = rng.choices(pool, cum_weights=cum, k=cfg.batch_size)
-        think = [rng.random() < cfg.think_frac for _ in batch]
-        prompts, ids, weights = encode_demonstrations(policy, batch, think, rng, cfg)
-        lr = _lr_at(step, cfg.steps, cfg.lr, cfg.warmup)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        loss = bucketed_cross_entropy(policy, prompts, ids, weights, buckets=4)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.model.parameters(), 1.0)
-        opt.step()
-        row = {"step": step, "loss": loss.item(), "lr": lr, "wall_s": time.perf_counter() - t0}
-        history.append(row)
-        if callback is not None:
-            callback(row)
-    policy.model.eval()
+
+    def batches():
+        for _ in range(cfg.steps):
+            batch = rng.choices(pool, cum_weights=cum, k=cfg.batch_size)
+            think = [rng.random() < cfg.think_frac for _ in batch]
+            prompts, ids, weights = encode_demonstrations(policy, batch, think, rng, cfg)
+            yield prompts, ids, weights, {}
+
+    history = ce.train(
+        policy,
+        tqdm(batches(), total=cfg.steps, desc=f"SFT {name}", disable=not progress),
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        schedule=lambda step: ce.lr_at(step, cfg.steps, cfg.lr, cfg.warmup),
+        clip=1.0,
+        buckets=4,
+        callback=callback,
+    )
     return policy, history
 
 
@@ -282,21 +215,13 @@ def fit(
     tok = policy.tokenizer
     ids = [tok.encode(c) + [tok.eos_id] for c in completions]
     rng = random.Random(f"fit/{seed}")
-    opt = torch.optim.AdamW(policy.model.parameters(), lr=lr)
-    policy.model.train()
-    history, t0 = [], time.perf_counter()
-    for step in range(steps):
-        idx = [rng.randrange(len(prompts)) for _ in range(min(batch_size, len(prompts)))]
-        loss = cross_entropy(policy, [prompts[i] for i in idx], [ids[i] for i in idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        row = {"step": step, "loss": loss.item(), "wall_s": time.perf_counter() - t0}
-        history.append(row)
-        if callback is not None:
-            callback(row)
-    policy.model.eval()
-    return history
+
+    def batches():
+        for _ in range(steps):
+            idx = [rng.randrange(len(prompts)) for _ in range(min(batch_size, len(prompts)))]
+            yield [prompts[i] for i in idx], [ids[i] for i in idx], None, {}
+
+    return ce.train(policy, batches(), lr=lr, callback=callback)
 
 
 def star(policy: Policy, problems: Sequence[tasks.Problem], config=None, **kwargs) -> list[dict]:
