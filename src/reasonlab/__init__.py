@@ -57,6 +57,7 @@ _SUBMODULES = {
     "scaling": "measurement.scaling",
     "scaling_experiments": "measurement.sweeps",
     "scaling_plots": "plots.scaling",
+    "seed_tables": "shipped.seed_tables",
     "sft": "training.sft",
     "stats": "core.stats",
     "tables": "core.tables",

@@ -332,16 +332,16 @@ def show_arms(
     label: str = "arm",
     digits: int = 3,
 ):
-    """The table of :func:`reasonlab.shipped.experiments_seeds.arm_table`: mean [95% t-interval]."""
+    """The table of :func:`reasonlab.shipped.seed_tables.arm_table`: mean [95% t-interval]."""
     from ..core.tables import show
-    from ..shipped import experiments_seeds as xs
+    from ..shipped import seed_tables as st
 
-    rows = xs.arm_table(arms, columns, label=label)
+    rows = st.arm_table(arms, columns, label=label)
     n = len(next(iter(arms.values())))
     head = f"{caption}: " if caption else ""
     return show(
         rows,
-        [label, *(xs.column(c)[2] for c in columns)],
+        [label, *(st.column(c)[2] for c in columns)],
         digits=digits,
         caption=f"{head}mean over {n} paired seeds [95% t-interval]",
     )
@@ -356,12 +356,12 @@ def show_differences(
     digits: int = 3,
 ):
     """Paired differences to ``reference``
-    (:func:`~reasonlab.shipped.experiments_seeds.difference_table`)
+    (:func:`~reasonlab.shipped.seed_tables.difference_table`)
     with the interval and whether it excludes zero."""
     from ..core.tables import show
-    from ..shipped import experiments_seeds as xs
+    from ..shipped import seed_tables as st
 
-    rows = xs.difference_table(arms, reference, columns)
+    rows = st.difference_table(arms, reference, columns)
     n = len(next(iter(arms.values())))
     head = f"{caption}: " if caption else ""
     return show(
@@ -385,8 +385,8 @@ def show_spread(
 ):
     """Each arm's per-seed values of ``key``, their range and standard deviation."""
     from ..core.tables import show
-    from ..shipped import experiments_seeds as xs
+    from ..shipped import seed_tables as st
 
-    rows = xs.spread_table(arms, key, at=at)
+    rows = st.spread_table(arms, key, at=at)
     columns = list(rows[0])
-    return show(rows, columns, digits=digits, caption=f"{xs.column((key, at))[2]}, seed by seed")
+    return show(rows, columns, digits=digits, caption=f"{st.column((key, at))[2]}, seed by seed")
