@@ -35,6 +35,7 @@ _SUBMODULES = {
     "credit_summary": "shipped.credit_summary",
     "distill": "shipped.distill",
     "distill_plots": "plots.distill",
+    "distill_results": "shipped.distill_results",
     "distill_seeds": "shipped.distill_seeds",
     "estimators": "measurement.estimators",
     "evaluation": "measurement.evaluation",

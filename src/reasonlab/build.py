@@ -178,9 +178,9 @@ _EXTRAS = ("plain_pool", "mix_ratios", "sweep_multiple", "late_from", "filter_mu
 
 
 def _distill_parts() -> list[str]:
-    from .shipped import distill_seeds
+    from .shipped import distill_results
 
-    return ["tutor", *distill_seeds.parts()]
+    return ["tutor", *distill_results.parts()]
 
 
 def _distill(part: str) -> Artifact:
@@ -188,21 +188,21 @@ def _distill(part: str) -> Artifact:
     size at one seed, every arm (:mod:`reasonlab.shipped.distill_seeds`)."""
 
     def recipe() -> dict:
-        from .shipped import distill, distill_seeds
+        from .shipped import distill, distill_results, distill_seeds
 
         if part == "tutor":
             cfg = asdict(distill.DistillConfig())
             return {"part": part, **{k: cfg[k] for k in _MEASURE}}
-        size, seed = distill_seeds.split_part(part)
+        size, seed = distill_results.split_part(part)
         cfg = asdict(distill.DistillConfig(seed=seed))
         fields = (*_STUDENT, *(_EXTRAS if size == "quarter" else ()))
         return {"part": part, "head": distill_seeds.HEAD_STEPS, **{k: cfg[k] for k in fields}}
 
     def files() -> list[Path]:
-        from .shipped import distill_seeds
+        from .shipped import distill_results
 
         rel = ["tutor_traces.jsonl.gz", "tutor.json"] if part == "tutor" else None
-        rel = rel or distill_seeds.part_files(part)
+        rel = rel or distill_results.part_files(part)
         return [DATA_DIR / "distill" / f for f in rel]
 
     def make() -> None:
