@@ -49,6 +49,7 @@ _SUBMODULES = {
     "metrics": "core.metrics",
     "origins": "shipped.origins",
     "origins_summary": "shipped.origins_summary",
+    "origins_tables": "shipped.origins_tables",
     "plotting": "plots.history",
     "policy": "world.policy",
     "quiz": "quiz",
