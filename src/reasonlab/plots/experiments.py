@@ -9,6 +9,7 @@ shows each one once, as the cell's value (pyplot figures are also shown by the i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -117,16 +118,26 @@ def plot_runs_panels(
 
 
 def plot_difficulty_panels(
-    runs: Mapping[str, Sequence[Mapping]],
+    runs: Mapping[str, Sequence[Mapping]] | Mapping[str, Mapping[int, Sequence[Mapping]]],
     prefix: str = "pass_rate/greedy",
     *,
     levels: Sequence[int] = LEVELS,
     title: str | None = None,
     ncols: int | None = None,
 ) -> Figure:
-    """One panel per run, one line per difficulty: ``<prefix>/d<k>`` against the update step."""
-    fig = _difficulty_grid(runs, prefix, levels, _line, ncols)
-    fig.suptitle(title or f"{_label(prefix)} by difficulty", fontsize=11)
+    """One panel per run, one line per difficulty: ``<prefix>/d<k>`` against the update step.
+
+    ``runs`` maps a label to one history, or to an arm over seeds (``{seed: history}``, as
+    :func:`plot_difficulty_bands` takes): then each difficulty is a band, the mean over the
+    seeds and its 95% t-interval.
+    """
+    over_seeds = isinstance(next(iter(runs.values())), Mapping)
+    fig = _difficulty_grid(runs, prefix, levels, _band if over_seeds else _line, ncols)
+    head = title or f"{_label(prefix)} by difficulty"
+    if over_seeds:
+        fig.suptitle(f"{head}\n{_seeds_note(runs)}", fontsize=10)
+    else:
+        fig.suptitle(head, fontsize=11)
     return fig
 
 
@@ -289,16 +300,11 @@ def plot_bands(
 def plot_difficulty_bands(
     arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
     prefix: str = "pass_rate/greedy",
-    *,
-    levels: Sequence[int] = LEVELS,
-    title: str | None = None,
-    ncols: int | None = None,
+    **options: Any,
 ) -> Figure:
-    """One panel per arm, one band per difficulty: ``<prefix>/d<k>`` over seeds."""
-    fig = _difficulty_grid(arms, prefix, levels, _band, ncols)
-    head = title or f"{_label(prefix)} by difficulty"
-    fig.suptitle(f"{head}\n{_seeds_note(arms)}", fontsize=10)
-    return fig
+    """One panel per arm, one band per difficulty: ``<prefix>/d<k>`` over seeds (the figure of
+    :func:`plot_difficulty_panels` for arms over seeds, with its keyword options)."""
+    return plot_difficulty_panels(arms, prefix, **options)
 
 
 def plot_final_by_difficulty_ci(
