@@ -24,6 +24,9 @@ names may be artifacts (``zoo/base``) or stages (``distill``); ``--force`` rebui
 when fresh, ``--list`` prints each artifact's state and recorded build time, ``--jobs N``
 builds up to N at once (:func:`build_parallel`). Builds are deterministic on one machine: a
 rebuild gives the same bytes, one at a time or in parallel.
+
+The table of artifacts (each one's recipe, files, maker and parents) is
+:mod:`reasonlab.build.stages`; this module schedules and runs it.
 """
 
 from __future__ import annotations
