@@ -18,24 +18,25 @@ from reasonlab.plots.distill import (
     summary_table,
 )
 from reasonlab.shipped import distill, zoo
+from reasonlab.shipped import distill_results as dr
 from reasonlab.shipped import distill_seeds as ds
 
 matplotlib.use("Agg")
 
 
 def test_part_names_cover_every_size_and_seed():
-    assert ds.parts() == [f"{s}-s{k}" for s in distill.SIZES for k in ds.SEEDS]
-    assert len(ds.SEEDS) >= 5
-    assert ds.split_part("half-s3") == ("half", 3)
+    assert dr.parts() == [f"{s}-s{k}" for s in distill.SIZES for k in dr.SEEDS]
+    assert len(dr.SEEDS) >= 5
+    assert dr.split_part("half-s3") == ("half", 3)
     for bad in ("half-s0", "tiny-s1", "quarter"):
         with pytest.raises(ValueError, match="unknown part"):
-            ds.split_part(bad)
-    assert ds.part_files("quarter-s1") == ["seeds/quarter-s1.json", "student-quarter.pt"]
-    assert ds.part_files("quarter-s2") == ["seeds/quarter-s2.json"]
+            dr.split_part(bad)
+    assert dr.part_files("quarter-s1") == ["seeds/quarter-s1.json", "student-quarter.pt"]
+    assert dr.part_files("quarter-s2") == ["seeds/quarter-s2.json"]
 
 
 def test_rounded_rounds_floats_only():
-    got = ds.rounded({"a": 0.123456, "b": [1, 2.000049], "c": "x", "d": 10**12 + 0.5})
+    got = dr.rounded({"a": 0.123456, "b": [1, 2.000049], "c": "x", "d": 10**12 + 0.5})
     assert got == {"a": 0.1235, "b": [1, 2.0], "c": "x", "d": 10**12 + 0.5}
 
 
@@ -67,12 +68,12 @@ def _fake_parts(offsets):
 def test_summaries_are_intervals_of_the_per_seed_values():
     offsets = [0.0, 0.02, -0.01, 0.03, 0.01]
     parts = _fake_parts(offsets)
-    rows = ds.arm_summary({"quarter": parts}, metrics=("pass_rate",))
+    rows = dr.arm_summary({"quarter": parts}, metrics=("pass_rate",))
     sft = next(r for r in rows if r["arm"] == "sft")
     assert sft["pass_rate"] == stats.mean_ci([0.2 + o for o in offsets]).as_dict()
     assert (sft["steps"], sft["seeds"]) == (20, 5)
     assert [r["arm"] for r in rows] == ["tutor", "base", "rlvr", "sft", "distill", "distill"]
-    diffs = ds.differences({"quarter": parts})
+    diffs = dr.differences({"quarter": parts})
     d = next(r for r in diffs if r["comparison"] == "distill - sft" and r["metric"] == "pass_rate")
     # The seed effect is shared by both arms, so the paired interval is (nearly) a point.
     assert d["difference"]["mean"] == pytest.approx(0.1)
@@ -98,7 +99,7 @@ def shipped():
 def test_shipped_parts_are_complete_paired_and_fair(shipped):
     cfg = shipped["config"]
     for size, seed_parts in shipped["parts"].items():
-        assert [p["seed"] for p in seed_parts] == list(ds.SEEDS)
+        assert [p["seed"] for p in seed_parts] == list(dr.SEEDS)
         for p in seed_parts:
             rows = p["rows"]
             keys = [(r["arm"], r.get("budget_multiple")) for r in rows]
@@ -150,13 +151,13 @@ def test_shipped_summaries_match_the_parts(shipped):
     labels = {r["comparison"] for r in shipped["differences"]}
     assert {"distill - sft", "distill - rlvr", "rlvr - base"} <= labels
     assert any(lab.startswith("plain share") for lab in labels)
-    assert all(r["difference"]["n"] == len(ds.SEEDS) for r in shipped["differences"])
+    assert all(r["difference"]["n"] == len(dr.SEEDS) for r in shipped["differences"])
 
 
 def test_shipped_data_stay_small():
-    folder = distill.DATA_DIR / ds.SEED_DIR
+    folder = distill.DATA_DIR / dr.SEED_DIR
     sizes = [f.stat().st_size for f in folder.glob("*.json")]
-    assert len(sizes) == len(ds.parts())
+    assert len(sizes) == len(dr.parts())
     assert sum(sizes) < 200_000, sum(sizes)
 
 
@@ -176,7 +177,7 @@ def test_shipped_student_reproduces_its_row(shipped):
         for r in part["rows"]
         if r["arm"] == "distill" and r["budget_multiple"] == max(cfg.distill_multiples)
     )
-    again = ds.rounded(distill.measure(distill.load_student("quarter"), cfg))
+    again = dr.rounded(distill.measure(distill.load_student("quarter"), cfg))
     for key, val in again.items():
         if _same_machine(part):
             assert row[key] == val, key
@@ -216,12 +217,12 @@ def test_first_seed_rebuilds_its_base_row_and_first_distill_losses(tmp_path, mon
     Xeon, seed 1's first loss was 0.50 against the shipped 0.32, inside the seeds' 0.32-0.80)."""
     monkeypatch.setenv("REASONLAB_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("REASONLAB_ARTIFACTS", raising=False)
-    parts = ds.load_parts(["quarter"])["quarter"]
+    parts = dr.load_parts(["quarter"])["quarter"]
     part = parts[0]
-    cfg = replace(ds.config(), seed=part["seed"])
+    cfg = replace(dr.config(), seed=part["seed"])
     distill.register_students(cfg)
     base = zoo.load(distill.base_name("quarter"))
-    row = ds.rounded(distill.measure(base, cfg, arm="base", flops=0.0, steps=0))
+    row = dr.rounded(distill.measure(base, cfg, arm="base", flops=0.0, steps=0))
     shipped_row = next(r for r in part["rows"] if r["arm"] == "base")
     ex = distill.trace_examples(base.tokenizer, distill.tutor_traces())
     budget = 6 * base.num_parameters() * cfg.batch_size * 40 * ds.HEAD_STEPS  # a few steps
@@ -264,8 +265,8 @@ def test_one_seed_runs_every_arm_and_builds_its_part(tmp_path, monkeypatch):
     out = tmp_path / "data"
     out.mkdir()
     (out / distill.TRACES_FILE).write_bytes((distill.DATA_DIR / distill.TRACES_FILE).read_bytes())
-    ds.build_part(f"quarter-s{ds.SEEDS[0]}", out_dir=out, cfg=cfg)
-    part = json.loads(ds.part_path(f"quarter-s{ds.SEEDS[0]}", out).read_text())
+    ds.build_part(f"quarter-s{dr.SEEDS[0]}", out_dir=out, cfg=cfg)
+    part = json.loads(dr.part_path(f"quarter-s{dr.SEEDS[0]}", out).read_text())
     assert (out / "student-quarter.pt").exists()
     assert [r["arm"] for r in part["rows"]] == [
         "tutor",
@@ -276,10 +277,10 @@ def test_one_seed_runs_every_arm_and_builds_its_part(tmp_path, monkeypatch):
         "distill",
         "distill",
     ]
-    assert part["config"]["seed"] == ds.SEEDS[0]
+    assert part["config"]["seed"] == dr.SEEDS[0]
     assert all(isinstance(x, float) for x in part["head"])
     # Share 0 is not retrained: check it against a real share-0 run of the same seed.
-    seeded = replace(cfg, seed=ds.SEEDS[0])
+    seeded = replace(cfg, seed=dr.SEEDS[0])
     again = distill.mix_sweep(
         distill.tutor_traces(out / distill.TRACES_FILE),
         2.0 * part["budget"],
@@ -287,7 +288,7 @@ def test_one_seed_runs_every_arm_and_builds_its_part(tmp_path, monkeypatch):
         ratios=(0.0,),
     )[0]
     for key in ("pass_rate", "think/usage", "steps", "flops"):
-        assert part["mix"][0][key] == ds.rounded(again[key]), key
+        assert part["mix"][0][key] == dr.rounded(again[key]), key
     assert [r["plain_share"] for r in part["mix"]] == [0.0, 0.5]
     assert len(part["filter"]) == 2
     assert sum(r["n_traces"] for r in part["filter"]) == len(distill.tutor_traces())

@@ -15,6 +15,7 @@ from reasonlab.core import artifacts, stats
 from reasonlab.plots import experiments as ep
 from reasonlab.shipped import experiments as ex  # noqa: E402
 from reasonlab.shipped import experiments_seeds as xs  # noqa: E402
+from reasonlab.shipped import seed_tables as st
 from reasonlab.shipped import zoo
 from reasonlab.world import tasks
 
@@ -118,31 +119,31 @@ def _arms():
 
 def test_arm_table_is_the_t_interval_over_seeds():
     arms = _arms()
-    rows = xs.arm_table(arms, ["pass_rate/greedy/d1", "kl"])
+    rows = st.arm_table(arms, ["pass_rate/greedy/d1", "kl"])
     assert [r["arm"] for r in rows] == ["a", "b"] and rows[0]["seeds"] == 3
     vals = [0.3 + n + 0.05 * 6 for n in (0.0, 0.2, -0.1)]  # d1 at the last step (6)
     iv = rows[0]["pass_rate/greedy/d1"]
     assert iv.mean == pytest.approx(sum(vals) / 3)
-    assert iv == stats.mean_ci(xs.per_seed(arms["a"], "pass_rate/greedy/d1").values())
+    assert iv == stats.mean_ci(st.per_seed(arms["a"], "pass_rate/greedy/d1").values())
     half = stats.t_quantile(0.975, 2) * iv.sd / math.sqrt(3)
     assert (iv.lo, iv.hi) == pytest.approx((iv.mean - half, iv.mean + half))
     # best, at a step, final
     h = arms["a"][1]
-    assert xs.value(h, "pass_rate/greedy/d1", "best") == pytest.approx(0.3 + 0.05 * 6)
-    assert xs.value(h, "pass_rate/greedy/d1", 5) == pytest.approx(0.3 + 0.05 * 5)
-    assert xs.value(h, "pass_rate/greedy/d1", 4) == xs.value(h, "pass_rate/greedy/d1", 0)
-    (row, _) = xs.arm_table(arms, [("pass_rate/greedy/d1", "best"), ("pass_rate/greedy/d1", 5)])
+    assert st.value(h, "pass_rate/greedy/d1", "best") == pytest.approx(0.3 + 0.05 * 6)
+    assert st.value(h, "pass_rate/greedy/d1", 5) == pytest.approx(0.3 + 0.05 * 5)
+    assert st.value(h, "pass_rate/greedy/d1", 4) == st.value(h, "pass_rate/greedy/d1", 0)
+    (row, _) = st.arm_table(arms, [("pass_rate/greedy/d1", "best"), ("pass_rate/greedy/d1", 5)])
     assert row["pass_rate/greedy/d1 (best)"].mean == pytest.approx(iv.mean)
     assert row["pass_rate/greedy/d1 @ 5"].mean == pytest.approx(iv.mean - 0.05)
     with pytest.raises(KeyError, match="step 99"):
-        xs.value(h, "kl", 99)
+        st.value(h, "kl", 99)
     with pytest.raises(KeyError, match="not logged"):
-        xs.value(h, "kl", 0)
+        st.value(h, "kl", 0)
 
 
 def test_paired_differences_and_distinguishable():
     arms = _arms()
-    rows = xs.difference_table(arms, "a", ["pass_rate/greedy/d1", "kl"])
+    rows = st.difference_table(arms, "a", ["pass_rate/greedy/d1", "kl"])
     assert [(r["arm"], r["metric"]) for r in rows] == [
         ("b - a", "pass_rate/greedy/d1"),
         ("b - a", "kl"),
@@ -153,20 +154,20 @@ def test_paired_differences_and_distinguishable():
     # The seeds' spread (0.3) is far larger than the spread of the differences (0.1): paired,
     # the difference is told apart from zero; unpaired intervals overlap.
     assert rows[0]["distinguishable"] == "yes" and d1.lo > 0
-    a, b = (xs.arm_table(arms, ["pass_rate/greedy/d1"])[i]["pass_rate/greedy/d1"] for i in (0, 1))
+    a, b = (st.arm_table(arms, ["pass_rate/greedy/d1"])[i]["pass_rate/greedy/d1"] for i in (0, 1))
     assert a.hi > b.lo
     # kl is the same function of the step in both arms: difference 0, not distinguishable.
     assert rows[1]["difference"].mean == pytest.approx(0.0)
     assert rows[1]["distinguishable"] == "no"
     with pytest.raises(KeyError, match="reference"):
-        xs.difference_table(arms, "zzz", ["kl"])
+        st.difference_table(arms, "zzz", ["kl"])
     with pytest.raises(ValueError, match="same seeds"):
-        xs.difference_table({"a": arms["a"], "b": {1: arms["b"][1]}}, "a", ["kl"])
+        st.difference_table({"a": arms["a"], "b": {1: arms["b"][1]}}, "a", ["kl"])
 
 
 def test_spread_and_first_difference():
     arms = _arms()
-    (row, _) = xs.spread_table(arms, "pass_rate/greedy/d1")
+    (row, _) = st.spread_table(arms, "pass_rate/greedy/d1")
     assert row["min-max"] == pytest.approx(0.3)
     assert [row[f"seed {s}"] for s in (1, 2, 3)] == pytest.approx([0.6, 0.8, 0.5])
     h = _history()
@@ -320,7 +321,7 @@ def test_tables_show_intervals_and_differences():
     html = t._repr_html_()
     assert "After 6 steps: mean over 3 paired seeds [95% t-interval]" in html
     assert "kl @ 5" in html and html.count("[") >= 4
-    iv = xs.arm_table(arms, ["pass_rate/greedy/d1"])[0]["pass_rate/greedy/d1"]
+    iv = st.arm_table(arms, ["pass_rate/greedy/d1"])[0]["pass_rate/greedy/d1"]
     assert iv.text() in repr(t)
     t = ep.show_differences(arms, "a", ["pass_rate/greedy/d1"])
     assert "distinguishable at 3 seeds?" in repr(t) and "yes" in repr(t)

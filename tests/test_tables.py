@@ -33,6 +33,17 @@ def test_markdown_and_headers():
     assert "0.500 [0.400, 0.600]" in md
 
 
+def test_the_text_and_markdown_of_a_table_are_the_functions_and_keep_its_caption():
+    t = tables.show(ROWS, ["arm", "pass"], caption="After 60 steps", digits=2)
+    assert repr(t) == t.text() == "After 60 steps\n" + tables.text(ROWS, ["arm", "pass"], digits=2)
+    assert tables.text(ROWS, ["arm"], caption="c").splitlines()[0] == "c"
+    md = tables.markdown(ROWS, ["arm", "pass"], caption="After 60 steps", digits=2)
+    assert md.splitlines()[:3] == ["After 60 steps", "", "| arm | pass |"]
+    assert md.endswith(tables.markdown(ROWS, ["arm", "pass"], digits=2))
+    with pytest.raises(ValueError, match="not shown"):
+        tables.text(ROWS, ["arm"], formats={"pass": ".2f"})
+
+
 def test_html_escapes_and_captions():
     t = tables.show(ROWS, ["arm", "pass", "tokens"], caption="After <60> steps")
     h = t._repr_html_()

@@ -71,42 +71,30 @@ def _body(
     return [[cell(r.get(c), digits, f) for c, f in zip(columns, specs, strict=True)] for r in rows]
 
 
-def text(
-    rows: Sequence[Mapping],
-    columns: Sequence[str],
-    *,
-    digits: int = 3,
-    headers: Mapping[str, str] | None = None,
-    formats: Mapping[str, str] | None = None,
-) -> str:
-    """A fixed-width text table, columns right-aligned (for consoles and logs)."""
-    names = [(headers or {}).get(c, c) for c in columns]
-    body = _body(rows, columns, digits, formats)
-    widths = [
-        max(len(n), *(len(b[j]) for b in body)) if body else len(n) for j, n in enumerate(names)
-    ]
-    lines = ["  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(b, widths, strict=True)) for b in body]
-    return "\n".join(lines)
+def text(rows: Sequence[Mapping], columns: Sequence[str], **options: Any) -> str:
+    """A fixed-width text table, columns right-aligned (for consoles and logs); ``options`` are
+    :class:`Table`'s (``digits``, ``headers``, ``formats``, ``caption``)."""
+    return Table(rows, columns, **options).text()
 
 
-def markdown(
-    rows: Sequence[Mapping],
-    columns: Sequence[str],
-    *,
-    digits: int = 3,
-    headers: Mapping[str, str] | None = None,
-    formats: Mapping[str, str] | None = None,
-) -> str:
-    """A Markdown (pipe) table, for READMEs and reports."""
-    names = [(headers or {}).get(c, c) for c in columns]
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(b) + " |" for b in _body(rows, columns, digits, formats)]
-    return "\n".join(lines)
+def markdown(rows: Sequence[Mapping], columns: Sequence[str], **options: Any) -> str:
+    """A Markdown (pipe) table, for READMEs and reports; ``options`` as for :func:`text`."""
+    return Table(rows, columns, **options).markdown()
 
 
 class Table:
-    """Rows and the columns to show; displays as HTML in notebooks and as text in a console."""
+    """Rows and the columns to show; displays as HTML in notebooks and as text in a console.
+
+    Args:
+        rows: one mapping per row; a missing cell shows as a dash.
+        columns: the keys to show, in order.
+        digits: decimals of every float.
+        headers: a column's header where it is not the key itself.
+        caption: a line above the table.
+        formats: a column's format spec for its numbers (``{"gain": "+.3f"}`` for signed
+            differences, ``{"variance": ".2e"}``), in place of ``digits``; it applies to both
+            ends of an interval too.
+    """
 
     def __init__(
         self,
@@ -129,15 +117,29 @@ class Table:
     def _names(self) -> list[str]:
         return [self.headers.get(c, c) for c in self.columns]
 
+    def _cells(self) -> list[list[str]]:
+        return _body(self.rows, self.columns, self.digits, self.formats)
+
+    def text(self) -> str:
+        """Fixed-width text, columns right-aligned, under the caption (if any)."""
+        names, body = self._names(), self._cells()
+        widths = [
+            max(len(n), *(len(b[j]) for b in body)) if body else len(n) for j, n in enumerate(names)
+        ]
+        lines = [self.caption] if self.caption else []
+        lines += ["  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))]
+        lines += ["  ".join(v.rjust(w) for v, w in zip(b, widths, strict=True)) for b in body]
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        """A Markdown (pipe) table, under the caption (if any) and a blank line."""
+        lines = [self.caption, ""] if self.caption else []
+        lines += ["| " + " | ".join(self._names()) + " |", "|" + "---|" * len(self.columns)]
+        lines += ["| " + " | ".join(b) + " |" for b in self._cells()]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
-        out = text(
-            self.rows,
-            self.columns,
-            digits=self.digits,
-            headers=self.headers,
-            formats=self.formats,
-        )
-        return f"{self.caption}\n{out}" if self.caption else out
+        return self.text()
 
     def _repr_html_(self) -> str:
         esc = html.escape
@@ -146,7 +148,7 @@ class Table:
         )
         body = "".join(
             "<tr>" + "".join(f'<td style="{_TD}">{esc(v)}</td>' for v in row) + "</tr>"
-            for row in _body(self.rows, self.columns, self.digits, self.formats)
+            for row in self._cells()
         )
         cap = (
             f'<caption style="caption-side:top;text-align:left;font-weight:600">'
@@ -160,19 +162,7 @@ class Table:
         )
 
 
-def show(
-    rows: Sequence[Mapping],
-    columns: Sequence[str],
-    *,
-    digits: int = 3,
-    headers: Mapping[str, str] | None = None,
-    caption: str | None = None,
-    formats: Mapping[str, str] | None = None,
-) -> Table:
-    """The table to display as a cell's last expression (HTML in notebooks, text elsewhere).
-
-    ``formats`` maps a column to a format spec for its numbers (``{"gain": "+.3f"}`` for signed
-    differences, ``{"variance": ".2e"}``), in place of ``digits``; it applies to both ends of an
-    interval too.
-    """
-    return Table(rows, columns, digits=digits, headers=headers, caption=caption, formats=formats)
+def show(rows: Sequence[Mapping], columns: Sequence[str], **options: Any) -> Table:
+    """The table to display as a cell's last expression (HTML in notebooks, text elsewhere);
+    ``options`` are :class:`Table`'s (``digits``, ``headers``, ``caption``, ``formats``)."""
+    return Table(rows, columns, **options)

@@ -9,6 +9,7 @@ shows each one once, as the cell's value (pyplot figures are also shown by the i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -117,16 +118,26 @@ def plot_runs_panels(
 
 
 def plot_difficulty_panels(
-    runs: Mapping[str, Sequence[Mapping]],
+    runs: Mapping[str, Sequence[Mapping]] | Mapping[str, Mapping[int, Sequence[Mapping]]],
     prefix: str = "pass_rate/greedy",
     *,
     levels: Sequence[int] = LEVELS,
     title: str | None = None,
     ncols: int | None = None,
 ) -> Figure:
-    """One panel per run, one line per difficulty: ``<prefix>/d<k>`` against the update step."""
-    fig = _difficulty_grid(runs, prefix, levels, _line, ncols)
-    fig.suptitle(title or f"{_label(prefix)} by difficulty", fontsize=11)
+    """One panel per run, one line per difficulty: ``<prefix>/d<k>`` against the update step.
+
+    ``runs`` maps a label to one history, or to an arm over seeds (``{seed: history}``, as
+    :func:`plot_difficulty_bands` takes): then each difficulty is a band, the mean over the
+    seeds and its 95% t-interval.
+    """
+    over_seeds = isinstance(next(iter(runs.values())), Mapping)
+    fig = _difficulty_grid(runs, prefix, levels, _band if over_seeds else _line, ncols)
+    head = title or f"{_label(prefix)} by difficulty"
+    if over_seeds:
+        fig.suptitle(f"{head}\n{_seeds_note(runs)}", fontsize=10)
+    else:
+        fig.suptitle(head, fontsize=11)
     return fig
 
 
@@ -289,16 +300,11 @@ def plot_bands(
 def plot_difficulty_bands(
     arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
     prefix: str = "pass_rate/greedy",
-    *,
-    levels: Sequence[int] = LEVELS,
-    title: str | None = None,
-    ncols: int | None = None,
+    **options: Any,
 ) -> Figure:
-    """One panel per arm, one band per difficulty: ``<prefix>/d<k>`` over seeds."""
-    fig = _difficulty_grid(arms, prefix, levels, _band, ncols)
-    head = title or f"{_label(prefix)} by difficulty"
-    fig.suptitle(f"{head}\n{_seeds_note(arms)}", fontsize=10)
-    return fig
+    """One panel per arm, one band per difficulty: ``<prefix>/d<k>`` over seeds (the figure of
+    :func:`plot_difficulty_panels` for arms over seeds, with its keyword options)."""
+    return plot_difficulty_panels(arms, prefix, **options)
 
 
 def plot_final_by_difficulty_ci(
@@ -332,16 +338,16 @@ def show_arms(
     label: str = "arm",
     digits: int = 3,
 ):
-    """The table of :func:`reasonlab.shipped.experiments_seeds.arm_table`: mean [95% t-interval]."""
+    """The table of :func:`reasonlab.shipped.seed_tables.arm_table`: mean [95% t-interval]."""
     from ..core.tables import show
-    from ..shipped import experiments_seeds as xs
+    from ..shipped import seed_tables as st
 
-    rows = xs.arm_table(arms, columns, label=label)
+    rows = st.arm_table(arms, columns, label=label)
     n = len(next(iter(arms.values())))
     head = f"{caption}: " if caption else ""
     return show(
         rows,
-        [label, *(xs.column(c)[2] for c in columns)],
+        [label, *(st.column(c)[2] for c in columns)],
         digits=digits,
         caption=f"{head}mean over {n} paired seeds [95% t-interval]",
     )
@@ -356,12 +362,12 @@ def show_differences(
     digits: int = 3,
 ):
     """Paired differences to ``reference``
-    (:func:`~reasonlab.shipped.experiments_seeds.difference_table`)
+    (:func:`~reasonlab.shipped.seed_tables.difference_table`)
     with the interval and whether it excludes zero."""
     from ..core.tables import show
-    from ..shipped import experiments_seeds as xs
+    from ..shipped import seed_tables as st
 
-    rows = xs.difference_table(arms, reference, columns)
+    rows = st.difference_table(arms, reference, columns)
     n = len(next(iter(arms.values())))
     head = f"{caption}: " if caption else ""
     return show(
@@ -385,8 +391,8 @@ def show_spread(
 ):
     """Each arm's per-seed values of ``key``, their range and standard deviation."""
     from ..core.tables import show
-    from ..shipped import experiments_seeds as xs
+    from ..shipped import seed_tables as st
 
-    rows = xs.spread_table(arms, key, at=at)
+    rows = st.spread_table(arms, key, at=at)
     columns = list(rows[0])
-    return show(rows, columns, digits=digits, caption=f"{xs.column((key, at))[2]}, seed by seed")
+    return show(rows, columns, digits=digits, caption=f"{st.column((key, at))[2]}, seed by seed")

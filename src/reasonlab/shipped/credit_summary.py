@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from ..core import stats
 from . import credit_microscope as cm
 from .credit_seeds import CRITIC_STEPS, SEEDS, load_hacking, load_methods, load_microscope
+from .seed_tables import difference_row
 
 
 def final(runs: Mapping[int, Sequence[Mapping]], key: str) -> dict[int, float]:
@@ -83,14 +84,7 @@ def difference_rows(
         for key in keys:
             a, b = final(runs, key), final(ref, key)
             iv = stats.paired_difference([a[s] for s in a], [b[s] for s in a])
-            rows.append(
-                {
-                    "pair": f"{name} - {reference}",
-                    "metric": key,
-                    "difference": iv,
-                    "distinguishable": "yes" if iv.excludes_zero else "no",
-                }
-            )
+            rows.append(difference_row({"pair": f"{name} - {reference}", "metric": key}, iv))
     return rows
 
 

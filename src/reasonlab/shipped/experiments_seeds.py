@@ -15,7 +15,8 @@ per-seed difference of a metric (:func:`reasonlab.core.stats.paired_difference`)
 easy base or an easy draw of prompts adds to both. Tables give the mean over the five seeds and
 a 95% t-interval (:func:`reasonlab.core.stats.mean_ci`, ``mean +- t(0.975, 4) * sd / sqrt(5)``);
 curves give the mean with the same interval at every evaluated step
-(:func:`reasonlab.core.stats.band`).
+(:func:`reasonlab.core.stats.band`). The tables themselves are :mod:`reasonlab.shipped.seed_tables`;
+:func:`summarize` applies them to every comparison.
 
 The chapter's seed 0 (the shipped ``base`` and the zoo's ``rlvr``) stays the single run the
 notebooks show in detail; it is not one of these seeds.
@@ -33,11 +34,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..core import artifacts, metrics, stats
+from ..core import artifacts, metrics
 from ..training.rl import RLConfig, train_rlvr
 from ..world import tasks
 from . import zoo
 from .experiments import COMPARISONS, RESULTS_DIR, RUNS, filter_by_difficulty, train_problems
+from .seed_tables import Column, arm_table, difference_table
 
 #: The paired seeds of every comparison (the zoo's bases ``base-s1`` .. ``base-s5``).
 SEEDS = (1, 2, 3, 4, 5)
@@ -305,101 +307,6 @@ def load(folder: Path = SEEDS_DIR, *, check: bool = True) -> dict:
 
 # ----------------------------------------------------------------------------- summaries
 
-
-def value(history: Sequence[Mapping], key: str, at: str | int = "final") -> float:
-    """One run's ``key``: at the last step (``"final"``), its best evaluation (``"best"``,
-    the maximum over evaluated steps) or at step ``at``."""
-    if at == "final":
-        row = history[-1]
-    elif at == "best":
-        vals = [
-            r[key]
-            for r in history
-            if key in r and r.get(metrics.EVAL_STEP, r[metrics.STEP]) == r[metrics.STEP]
-        ]
-        if not vals:
-            raise KeyError(f"no evaluation of {key!r}")
-        return max(vals)
-    else:
-        rows = [r for r in history if r[metrics.STEP] == at]
-        if not rows:
-            raise KeyError(f"no step {at} in the history")
-        row = rows[0]
-    if key not in row or row[key] is None:
-        raise KeyError(f"{key!r} not logged at step {row[metrics.STEP]}")
-    return float(row[key])
-
-
-def per_seed(runs: Mapping[int, Sequence[Mapping]], key: str, at: str | int = "final") -> dict:
-    """``{seed: value}`` of one arm."""
-    return {s: value(h, key, at) for s, h in sorted(runs.items())}
-
-
-Column = str | tuple[str, str | int]
-
-
-def column(spec: Column) -> tuple[str, str | int, str]:
-    """``(key, at, header)`` of a table column: a key (its final value) or ``(key, at)`` with
-    ``at`` ``"best"`` or a step; the header is ``key``, ``key (best)`` or ``key @ step``."""
-    key, at = (spec, "final") if isinstance(spec, str) else spec
-    header = key if at == "final" else f"{key} ({at})" if at == "best" else f"{key} @ {at}"
-    return key, at, header
-
-
-def arm_table(
-    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
-    columns: Sequence[Column],
-    *,
-    label: str = "arm",
-) -> list[dict]:
-    """One row per arm: each column's mean over seeds with its 95% t-interval (an Interval),
-    under the column's header (:func:`column`)."""
-    rows = []
-    for name, runs in arms.items():
-        row: dict = {label: name, "seeds": len(runs)}
-        for spec in columns:
-            key, at, header = column(spec)
-            row[header] = stats.mean_ci(list(per_seed(runs, key, at).values()))
-        rows.append(row)
-    return rows
-
-
-def difference_table(
-    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
-    reference: str,
-    columns: Sequence[Column],
-    *,
-    label: str = "arm",
-) -> list[dict]:
-    """Paired differences ``arm - reference`` per column, one row per (arm, column).
-
-    Columns: ``label``, ``metric`` (the column's header), ``difference`` (an Interval over the
-    per-seed differences), ``distinguishable`` (``"yes"`` when the interval excludes 0).
-    """
-    if reference not in arms:
-        raise KeyError(f"reference {reference!r} is not one of {list(arms)}")
-    ref = arms[reference]
-    rows = []
-    for name, runs in arms.items():
-        if name == reference:
-            continue
-        if sorted(runs) != sorted(ref):
-            raise ValueError(f"{name!r} and {reference!r} do not have the same seeds")
-        for spec in columns:
-            key, at, header = column(spec)
-            a, b = per_seed(runs, key, at), per_seed(ref, key, at)
-            iv = stats.paired_difference([a[s] for s in a], [b[s] for s in a])
-            rows.append(
-                {
-                    label: f"{name} - {reference}",
-                    "metric": header,
-                    "difference": iv,
-                    "distinguishable": "yes" if iv.excludes_zero else "no",
-                }
-            )
-    return rows
-
-
 #: The summary of every arm: final held-out greedy pass rate overall and per difficulty, its
 #: best evaluation, the held-out thinking share and tokens per answer (one sample per problem).
 SUMMARY_COLUMNS: tuple[Column, ...] = (
@@ -416,7 +323,8 @@ def summarize(
     results: Mapping, columns: Sequence[Column] = SUMMARY_COLUMNS
 ) -> dict[str, dict[str, list[dict]]]:
     """Per comparison of :func:`load`'s ``results``: ``{"arms": arm_table rows, "differences":
-    difference_table rows against the comparison's reference}`` (:data:`REFERENCES`)."""
+    difference_table rows against the comparison's reference}`` (:data:`REFERENCES`; the tables
+    of :mod:`reasonlab.shipped.seed_tables`)."""
     out = {}
     for comp, arms in results["runs"].items():
         out[comp] = {
@@ -424,28 +332,6 @@ def summarize(
             "differences": difference_table(arms, REFERENCES[comp], columns),
         }
     return out
-
-
-def spread_table(
-    arms: Mapping[str, Mapping[int, Sequence[Mapping]]],
-    key: str,
-    *,
-    at: str | int = "final",
-) -> list[dict]:
-    """Per arm, the seeds' values of ``key``, their range and standard deviation."""
-    rows = []
-    for name, runs in arms.items():
-        vals = per_seed(runs, key, at)
-        iv = stats.mean_ci(list(vals.values()))
-        rows.append(
-            {
-                "arm": name,
-                **{f"seed {s}": v for s, v in vals.items()},
-                "min-max": max(vals.values()) - min(vals.values()),
-                "sd": iv.sd,
-            }
-        )
-    return rows
 
 
 def first_difference(
