@@ -8,9 +8,13 @@ and reward (our math verifier), without a KL term:
 - **ours**: the pieces of :func:`reasonlab.training.rl.train_rlvr` at ``RLConfig()`` defaults
   (rollout, verify, update, log row), without its held-out evaluations;
 - **TRL**: ``GRPOTrainer`` on a ``transformers.GPT2LMHeadModel`` holding a copy of the same
-  weights (checked: its logits equal ours to within ``COPY_ATOL``, else the benchmark fails),
-  with a character tokenizer whose ids are ours, and ``trl_rewards.make_reward("math")`` set
-  exactly as ``tasks.verify_batch`` verifies (a lone final number counts).
+  weights (checked: its logits equal ours to within ``COPY_ATOL`` = 1e-5, and left-padded
+  within ``LEFT_PAD_ATOL``, else the benchmark fails), with a character tokenizer whose ids
+  are ours, and ``trl_rewards.make_reward("math")`` set exactly as ``tasks.verify_batch``
+  verifies (a lone final number counts). One change to GPT-2 (:func:`gpt2_class`): a forward without
+  ``position_ids`` numbers positions from the attention mask, as ``generate`` does; TRL scores
+  its left-padded batches that way, and plain GPT-2 would shift each row's learned positions
+  by its padding (``copy_left_pad_logit_diff_plain_gpt2`` in the output shows by how much).
 
 Each side runs one warm-up step, then ``--steps`` timed steps (default 20). Generated tokens
 are counted the same way on both sides: completion tokens including the end of sequence (a
@@ -58,6 +62,9 @@ OFFLINE = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 COPY_ATOL = 1e-5  #: largest allowed |logit difference| between our model and its GPT-2 copy
+#: The same, left-padded: attention then runs with an explicit mask, whose float32 rounding
+#: differs from the causal kernel's by a few steps of 2e-6 (logits reach about 25).
+LEFT_PAD_ATOL = 1e-4
 WARMUP = 1  #: untimed steps before the timed ones, on each side
 KEYS = ("steps", "steps_per_s", "steps_per_cpu_s", "s_per_step", "cpu_s_per_step",
         "tokens", "tokens_per_s", "tokens_per_cpu_s", "mean_completion_tokens", "reward_mean",
@@ -136,14 +143,38 @@ def hf_tokenizer(policy: Policy):
     )
 
 
+def gpt2_class():
+    """``GPT2LMHeadModel`` that, called without ``position_ids``, numbers each row's positions
+    from its attention mask (first real token = 0) instead of ``0..T-1``.
+
+    TRL scores its left-padded prompt + completion batches calling ``model(input_ids,
+    attention_mask)``; GPT-2's learned positions then shift by each row's padding, and the
+    policy TRL trains would not be the one it sampled from (``generate`` passes mask-based
+    positions). Our model numbers positions this way on both paths.
+    """
+    offline()
+    from transformers import GPT2LMHeadModel
+
+    class MaskPositionedGPT2(GPT2LMHeadModel):
+        def forward(self, input_ids=None, attention_mask=None, position_ids=None, **kwargs):
+            if position_ids is None and attention_mask is not None and attention_mask.ndim == 2:
+                position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)  # (B, T)
+            return super().forward(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                **kwargs,
+            )  # fmt: skip
+
+    return MaskPositionedGPT2
+
+
 def to_gpt2(policy: Policy):
-    """A ``GPT2LMHeadModel`` of our model's shape holding a copy of its weights.
+    """A GPT-2 (:func:`gpt2_class`) of our model's shape holding a copy of its weights.
 
     Our blocks are GPT-2's (pre-norm, fused q|k|v, learned positions, tied head, exact GELU);
     GPT-2's ``Conv1D`` stores ``x @ W`` weights, i.e. our ``Linear`` weights transposed.
     """
     offline()
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2Config
 
     c, eos = policy.config, policy.tokenizer.eos_id
     config = GPT2Config(
@@ -152,7 +183,7 @@ def to_gpt2(policy: Policy):
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=True,
         bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
     )  # fmt: skip
-    model = GPT2LMHeadModel(config)
+    model = gpt2_class()(config)
     ours = policy.model.state_dict()
     state = {
         "transformer.wte.weight": ours["wte.weight"],
@@ -177,12 +208,19 @@ def to_gpt2(policy: Policy):
     return model.eval()
 
 
-def check_copy(policy: Policy, model, tokenizer, prompts: list[str], seed: int = 0) -> float:
+def check_copy(policy: Policy, model, tokenizer, prompts: list[str], seed: int = 0) -> dict:
     """Largest |logit difference| of the copy on sampled prompt + completion sequences.
 
-    Also checks the tokenizer: it encodes every prompt to our ids and decodes the sampled
-    completions to our text. Raises ``AssertionError`` when anything differs.
+    Both layouts: right-padded (ours) and left-padded without ``position_ids`` (how TRL
+    scores a batch); also left-padded through plain GPT-2's forward, for the record (not
+    checked). Also checks the tokenizer: it encodes every prompt to our ids and decodes the
+    sampled completions to our text. Raises ``AssertionError`` when anything differs.
+
+    Returns:
+        ``right_pad``, ``left_pad`` and ``left_pad_plain_gpt2`` max |logit differences|.
     """
+    from transformers import GPT2LMHeadModel
+
     tok = policy.tokenizer
     for p in prompts:
         assert tokenizer(p, add_special_tokens=False).input_ids == tok.encode(p), p
@@ -191,14 +229,32 @@ def check_copy(policy: Policy, model, tokenizer, prompts: list[str], seed: int =
     decoded = tokenizer.batch_decode(out.token_ids, skip_special_tokens=True)
     assert decoded == [tok.decode(ids) for ids in out.token_ids], "decodings differ"
     idx, _ = policy.encode_batch(rows, out.token_ids)  # (B, T), right-padded with eos
-    lengths = [len(tok.encode(q)) + len(c) for q, c in zip(rows, out.token_ids, strict=True)]
-    valid = torch.arange(idx.shape[1])[None] < torch.tensor(lengths)[:, None]  # (B, T)
+    n = torch.tensor(
+        [len(tok.encode(q)) + len(c) for q, c in zip(rows, out.token_ids, strict=True)]
+    )
+    t = idx.shape[1]
+    right = torch.arange(t)[None] < n[:, None]  # (B, T) real tokens, right-padded
+    # Row i rolled right by its padding: the same tokens, left-padded.
+    gather = (torch.arange(t)[None] - (t - n)[:, None]) % t  # (B, T)
+    left_idx, left = idx.gather(1, gather), right.gather(1, gather)
     with torch.no_grad():
         mine = policy.model(idx)  # (B, T, V)
-        theirs = model(input_ids=idx, attention_mask=valid.long()).logits
-    diff = float((mine - theirs).abs()[valid].max())
-    assert diff <= COPY_ATOL, f"GPT-2 copy differs from our model: max |logit diff| {diff:.2e}"
-    return diff
+        mine_left = mine.gather(1, gather[..., None].expand_as(mine))
+        diffs = {
+            "right_pad": model(input_ids=idx, attention_mask=right.long()).logits - mine,
+            "left_pad": model(input_ids=left_idx, attention_mask=left.long()).logits - mine_left,
+            "left_pad_plain_gpt2": GPT2LMHeadModel.forward(
+                model, input_ids=left_idx, attention_mask=left.long()
+            ).logits
+            - mine_left,
+        }
+    masks = {"right_pad": right, "left_pad": left, "left_pad_plain_gpt2": left}
+    out = {k: float(d.abs()[masks[k]].max()) for k, d in diffs.items()}
+    for key, atol in (("right_pad", COPY_ATOL), ("left_pad", LEFT_PAD_ATOL)):
+        assert out[key] <= atol, (
+            f"GPT-2 copy differs from our model ({key}): max |logit diff| {out[key]:.2e}"
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- TRL
@@ -264,7 +320,9 @@ def run_trl(policy: Policy, problems, steps: int, cfg: RLConfig | None = None) -
     out = throughput(steps, tokens, t1 - t0, c1 - c0, per_step)
     out["reward_mean"] = sum(r["rewards/math_reward/mean"] for r in timed) / steps
     out["params"] = sum(p.numel() for p in model.parameters())  # the tied head counted once
-    out["copy_max_logit_diff"] = diff
+    out["copy_max_logit_diff"] = diff["right_pad"]
+    out["copy_max_logit_diff_left_pad"] = diff["left_pad"]
+    out["copy_left_pad_logit_diff_plain_gpt2"] = diff["left_pad_plain_gpt2"]
     return out
 
 
@@ -331,7 +389,10 @@ def main() -> None:
     ):
         o, t = result["ours"][key], result["trl"][key]
         print(f"{key:26s}{o:12{fmt}}{t:12{fmt}}{o / t:10.2f}")
-    print(f"GPT-2 copy: max |logit diff| {result['trl']['copy_max_logit_diff']:.1e}")
+    print(
+        f"GPT-2 copy: max |logit diff| {result['trl']['copy_max_logit_diff']:.1e} (left-padded "
+        f"through plain GPT-2: {result['trl']['copy_left_pad_logit_diff_plain_gpt2']:.1e})"
+    )
 
 
 if __name__ == "__main__":

@@ -337,7 +337,10 @@ def test_trl_benchmark_copies_our_policy_into_gpt2_exactly(trl_env):
     model, tokenizer = bench.to_gpt2(policy), bench.hf_tokenizer(policy)
     assert sum(p.numel() for p in model.parameters()) == policy.num_parameters()
     prompts = [p.prompt for p in tasks.make(**zoo.RL_PROBLEMS)[:64]]
-    assert bench.check_copy(policy, model, tokenizer, prompts) <= bench.COPY_ATOL
+    diffs = bench.check_copy(policy, model, tokenizer, prompts)
+    assert diffs["right_pad"] <= bench.COPY_ATOL and diffs["left_pad"] <= bench.LEFT_PAD_ATOL
+    # Why the copy numbers positions from the mask: plain GPT-2, left-padded, is another policy.
+    assert diffs["left_pad_plain_gpt2"] > 100 * bench.LEFT_PAD_ATOL
     with torch.no_grad():  # a copy that is off by a little must fail the check
         model.transformer.h[1].mlp.c_fc.weight[3, 5] += 1e-2
     with pytest.raises(AssertionError, match="differs from our model"):
@@ -364,6 +367,7 @@ def test_trl_benchmark_json_reports_both_sides():
         assert 1 <= result[side]["mean_completion_tokens"] <= 96
     assert result["ours"]["params"] == result["trl"]["params"] == result["params"]
     assert result["trl"]["copy_max_logit_diff"] <= bench.COPY_ATOL
+    assert result["trl"]["copy_max_logit_diff_left_pad"] <= bench.LEFT_PAD_ATOL
     for key in ("steps_per_s", "steps_per_cpu_s", "tokens_per_s", "tokens_per_cpu_s"):
         assert result[f"ratio_{key}"] > 0
     assert set(result["versions"]) == {"torch", "trl", "transformers"}
