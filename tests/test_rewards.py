@@ -310,3 +310,65 @@ def test_grpo_with_conversational_prompts(trl_env, tmp_path):
     first = reward.calls[0]["completions"][0]
     assert isinstance(first, list) and first[0]["role"] == "assistant"
     check_logged_rewards_are_the_verifiers(trainer, [reward], gold_column="gold")
+
+
+# ----------------------------------------------------------------------------- benchmarks/trl_grpo
+
+
+def trl_grpo_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("trl_grpo", ROOT / "benchmarks/trl_grpo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_trl_benchmark_copies_our_policy_into_gpt2_exactly(trl_env):
+    import torch
+
+    from reasonlab.shipped import zoo
+    from reasonlab.world import tasks
+
+    bench = trl_grpo_benchmark()
+    torch.set_num_threads(1)
+    policy = zoo.load("base")
+    model, tokenizer = bench.to_gpt2(policy), bench.hf_tokenizer(policy)
+    assert sum(p.numel() for p in model.parameters()) == policy.num_parameters()
+    prompts = [p.prompt for p in tasks.make(**zoo.RL_PROBLEMS)[:64]]
+    diffs = bench.check_copy(policy, model, tokenizer, prompts)
+    assert diffs["right_pad"] <= bench.COPY_ATOL and diffs["left_pad"] <= bench.LEFT_PAD_ATOL
+    # Why the copy numbers positions from the mask: plain GPT-2, left-padded, is another policy.
+    assert diffs["left_pad_plain_gpt2"] > 100 * bench.LEFT_PAD_ATOL
+    with torch.no_grad():  # a copy that is off by a little must fail the check
+        model.transformer.h[1].mlp.c_fc.weight[3, 5] += 1e-2
+    with pytest.raises(AssertionError, match="differs from our model"):
+        bench.check_copy(policy, model, tokenizer, prompts)
+
+
+@pytest.mark.slow
+def test_trl_benchmark_json_reports_both_sides():
+    import subprocess
+    import sys
+
+    script = ROOT / "benchmarks" / "trl_grpo.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--json", "--steps", "1"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(run.stdout)  # stdout is one JSON object and nothing else
+    bench = trl_grpo_benchmark()
+    for side in ("ours", "trl"):
+        assert set(bench.KEYS) <= set(result[side]), side
+        for key in ("steps_per_s", "steps_per_cpu_s", "tokens_per_s", "tokens_per_cpu_s"):
+            assert result[side][key] > 0, (side, key)
+        assert result[side]["steps"] == 1 and result[side]["samples_per_step"] == 256
+        assert 1 <= result[side]["mean_completion_tokens"] <= 96
+    assert result["ours"]["params"] == result["trl"]["params"] == result["params"]
+    assert result["trl"]["copy_max_logit_diff"] <= bench.COPY_ATOL
+    assert result["trl"]["copy_max_logit_diff_left_pad"] <= bench.LEFT_PAD_ATOL
+    for key in ("steps_per_s", "steps_per_cpu_s", "tokens_per_s", "tokens_per_cpu_s"):
+        assert result[f"ratio_{key}"] > 0
+    assert set(result["versions"]) == {"torch", "trl", "transformers"}
+    assert result["threads"] >= 1
