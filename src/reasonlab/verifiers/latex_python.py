@@ -56,12 +56,18 @@ def _group(s: str, i: int) -> tuple[str, int]:
                 j += 1
             return s[i:j], j
         return s[i], i + 1
+    return _closed(s, i, "{}", "unbalanced braces")
+
+
+def _closed(s: str, i: int, pair: str, unbalanced: str) -> tuple[str, int]:
+    """The text inside the bracket that opens at s[i] (``pair`` is its two characters, "{}" or
+    "()") and the index after its closing bracket."""
     depth = 0
     for j in range(i, len(s)):
-        depth += {"{": 1, "}": -1}.get(s[j], 0)
+        depth += 1 if s[j] == pair[0] else -1 if s[j] == pair[1] else 0
         if depth == 0:
             return s[i + 1 : j], j + 1
-    raise RefusedError("unbalanced braces")
+    raise RefusedError(unbalanced)
 
 
 def _func_arg(s: str, i: int) -> tuple[str, int]:
@@ -69,12 +75,7 @@ def _func_arg(s: str, i: int) -> tuple[str, int]:
     while i < len(s) and s[i] == " ":
         i += 1
     if i < len(s) and s[i] == "(":
-        depth = 0
-        for j in range(i, len(s)):
-            depth += {"(": 1, ")": -1}.get(s[j], 0)
-            if depth == 0:
-                return s[i + 1 : j], j + 1
-        raise RefusedError("unbalanced parentheses")
+        return _closed(s, i, "()", "unbalanced parentheses")
     if i < len(s) and s[i].isdigit():
         j = i
         while j < len(s) and (s[j].isdigit() or s[j] == "."):
