@@ -3,9 +3,13 @@ into its canonical polynomial (:mod:`.polynomials`), or :class:`~.polynomials.Re
 
 Read: integers, decimals (exactly), ``\\frac``, ``/`` by a constant term, ``\\sqrt`` of a
 rational, ``\\sqrt[n]`` of a perfect power, ``\\pi``, ``^`` by a small integer, ``n!``,
-``\\binom``, implicit products (``2\\sqrt{3}``, ``(x+1)(x-1)``), one-letter variables, and
-``\\infty`` alone as an end. Everything else (functions, ``e``, ``i``, division by a variable,
-...) is refused. :func:`poly` is cached: gold answers are reused across the samples of a prompt.
+``\\binom``, implicit products (``2\\sqrt{3}``, ``(x+1)(x-1)``), one-letter variables,
+subscripted names (``a_3``, ``F_{n-k-1}``: the subscript is read, so ``F_{n-1}`` is ``F_{-1+n}``),
+sums ``\\sum_{k=a}^{b}`` of the term after them (expanded when ``a`` and ``b`` are integers, up
+to ``MAX_SUM_TERMS`` terms in all; else one opaque name, the same for the same sum whatever
+letter its index is), and ``\\infty`` alone as an end. Everything else (functions, ``e``,
+``i``, division by a variable, ...) is refused. :func:`poly` is cached: gold answers are reused
+across the samples of a prompt.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from .polynomials import (
 )
 
 _TOKEN = re.compile(
-    r"\s*(?:(\d+\.?\d*|\.\d+)|(\\[A-Za-z]+|\\[{}])|([A-Za-z])|(\*\*|[-+*/^!(){}\[\]]))"
+    r"\s*(?:(\d+\.?\d*|\.\d+)|(\\[A-Za-z]+|\\[{}])|([A-Za-z])|(\*\*|[-+*/^!(){}\[\]_=]))"
 )
 _MUL_CMDS = {"\\cdot", "\\times", "\\ast"}
 
@@ -48,11 +52,38 @@ def _tokens(s: str) -> list[tuple[str, str]]:
     return out
 
 
+MAX_SUM_TERMS = 50  # terms of the sums with constant bounds in one expression, nested ones too
+MAX_NAME_CHARS = 400  # of a subscript's or an opaque sum's name
+BOUND = "\u2022"  # the name a sum's own index is read under, so that the letter chosen is no matter
+OPAQUE = "\u03a3"  # names of sums whose bounds are not numbers start with this
+
+
+def _name(p: dict) -> str:
+    """A subscript's value as text: ``3`` for a number, else its canonical form."""
+    q = poly_rational(p)
+    if q is not None and q.denominator == 1:
+        return str(q.numerator)
+    name = repr(tuple(sorted(p.items())))
+    if len(name) > MAX_NAME_CHARS:  # a name inside a name escapes its quotes: "F_{F_{F_{..}}}"
+        raise Refused("subscript too long")
+    return name
+
+
 class _Parser:
-    def __init__(self, s: str) -> None:
-        self.t = _tokens(s)
+    """Recursive descent over the tokens; ``env`` gives some letters a value (an integer) or
+    another name (a sum's index)."""
+
+    def __init__(
+        self,
+        s: str,
+        env: dict | None = None,
+        tokens: list | None = None,
+        budget: list | None = None,
+    ) -> None:
+        self.t = _tokens(s) if tokens is None else tokens
         self.i = 0
-        self.decimal = "." in s
+        self.env = env or {}
+        self.budget = [MAX_SUM_TERMS] if budget is None else budget  # shared by nested sums
 
     def peek(self) -> tuple[str, str] | None:
         return self.t[self.i] if self.i < len(self.t) else None
@@ -87,7 +118,7 @@ class _Parser:
         return tok is not None and (
             tok[0] in ("num", "var")
             or tok[1] in ("(", "{")
-            or tok[1] in ("\\frac", "\\sqrt", "\\pi", "\\binom")
+            or tok[1] in ("\\frac", "\\sqrt", "\\pi", "\\binom", "\\sum")
         )
 
     def term(self) -> dict:
@@ -144,18 +175,65 @@ class _Parser:
         if tok is not None and tok[0] == "num":  # \frac12
             self.take()
             if len(tok[1]) > 1 and "." not in tok[1]:
+                self.t[self.i - 1] = ("num", tok[1][0])  # a sum's body is read again
                 self.t.insert(self.i, ("num", tok[1][1:]))
             return poly_const(Fraction(tok[1][0]))
         return self.atom()
+
+    def sum(self) -> dict:
+        """``\\sum_{k=a}^{b} term``: expanded when a and b are integers, else one opaque name
+        (the same sum written the same way, up to its index's letter, is the same name)."""
+        self.take("_")
+        self.take("{")
+        kind, index = self.take()
+        if kind != "var":
+            raise Refused("sum index")
+        self.take("=")
+        low = self.expr()
+        self.take("}")
+        self.take("^")
+        high = self.group_or_atom()
+        start = self.i
+        body = _Parser("", {**self.env, index: BOUND}, self.t, self.budget)
+        body.i = start
+        opaque = body.term()
+        self.i = body.i
+        a, b = poly_rational(low), poly_rational(high)
+        if a is None or b is None or a.denominator != 1 or b.denominator != 1:
+            key = repr((_name(low), _name(high), _name(opaque)))
+            if len(key) > MAX_NAME_CHARS:
+                raise Refused("sum too long")
+            return {(1, 0, ((OPAQUE + key, 1),)): Fraction(1)}
+        self.budget[0] -= max(0, int(b - a + 1))
+        if self.budget[0] < 0:
+            raise Refused("sums too long")
+        total: dict = {}
+        for j in range(int(a), int(b) + 1):
+            term = _Parser("", {**self.env, index: j}, self.t[: self.i], self.budget)
+            term.i = start
+            total = poly_add(total, term.term())
+        return total
 
     def atom(self) -> dict:
         kind, value = self.take()
         if kind == "num":
             return poly_const(Fraction(value))
         if kind == "var":
-            if value in "eEiI" or self.peek() == ("op", "("):
-                raise Refused("a constant or a function")  # e, i, f(x)
+            if self.peek() == ("op", "_"):  # "a_3", "F_{n-k-1}": a name of its own
+                self.take()
+                value = f"{value}_{_name(self.braced())}"
+            elif value in self.env:
+                bound = self.env[value]
+                if isinstance(bound, int):
+                    return poly_const(bound)
+                value = bound
+            elif value in "eEiI":
+                raise Refused("a constant")  # e, i
+            if self.peek() == ("op", "("):
+                raise Refused("a function")  # f(x)
             return {(1, 0, ((value, 1),)): Fraction(1)}
+        if value == "\\sum":
+            return self.sum()
         if value in ("(", "{"):
             inner = self.expr()
             self.take(")" if value == "(" else "}")
@@ -192,3 +270,10 @@ def poly(s: str) -> tuple:
             return ("inf", -1 if bare[0] == "-" else 1)
         raise Refused("infinity inside an expression")
     return tuple(sorted(_Parser(s).parse().items()))
+
+
+def poly_at(s: str, env: dict[str, int]) -> tuple:
+    """:func:`poly` with some letters given integer values (not cached)."""
+    if "\\infty" in s:
+        return poly(s)
+    return tuple(sorted(_Parser(s, env).parse().items()))
