@@ -428,7 +428,9 @@ def main() -> None:
     print("\n== worst case on hostile answers (default timeout; worker start-up excluded)")
     worst, worst_name = 0.0, ""
     for completion in HOSTILE:
-        gold = {"t": TAN_GOLD, "(": "(x+y)^{200}"}.get(completion[7], "\\frac{x}{2}")
+        gold = "\\frac{x}{2}"  # the two that reach sympy get a gold they can be compared with
+        if completion.startswith(("\\boxed{\\tan", "\\boxed{(")):
+            gold = TAN_GOLD if "tan" in completion else "(x+y)^{200}"
         start = time.perf_counter()
         r = verify_math(completion, gold)
         took = time.perf_counter() - start - r.meta.get("worker_startup_seconds", 0.0)
