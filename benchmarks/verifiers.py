@@ -10,7 +10,7 @@
 1b. The same, for ``verify_math`` and math-verify, on each peer table (``tests/data/peer_*.jsonl``:
    other projects' own grader tests, transcribed as data): the test rows (not marked
    configuration-dependent or disputed) and all rows; plus checks per second over the mixed
-   table (both peer tables, every row), each verifier in a fresh process, start-up included
+   table (every row of every peer table), each verifier in a fresh process, start-up included
    (imports, sympy, and for ours the worker), and the slowest single call.
 2. Checks per second of ``verify_math`` and ``math-verify`` on the same corpus, and of
    ``verify_math``'s fast path on the RL loop's case (``"<think>...</think> #### 936"``), its
@@ -25,7 +25,11 @@ tests too), each verifier in a process of its own, warm (start-up reported apart
 agreement with the labels (all rows; and the first two tables' test rows), false accepts and
 false rejects, and checks per second of CPU time (this process, the sympy worker and any worker
 it replaced: the work done, whatever else a shared machine runs) and of wall time; plus a
-second pass over the corpus, which the caches serve.
+second pass over the corpus, which the caches serve. Then the mixed peer table (every row of
+every peer table) for both verifiers, each run ``MIXED_RUNS`` times in fresh processes, start-up
+included (importing the library, sympy, and for ours the worker with math-verify inside it),
+alternating, the median in checks per CPU second and per wall second; ours' slowest single call
+there (the worker's start excluded: it is start-up); and the fast path's checks per second.
 
 math-verify gets the gold as ``$answer$`` (its documented way to mark a LaTeX gold answer; for a
 GSM8K reference solution, the text after ``####``); completions go in unchanged.
@@ -162,9 +166,42 @@ def time_tables(which: str, only: str) -> None:
     print(json.dumps(out))
 
 
+MIXED_RUNS = 3  # fresh processes per verifier, alternating; the median is reported
+
+
+def mixed_report() -> dict:
+    """Checks per second over the mixed peer table, start-up included, for both verifiers:
+    ``MIXED_RUNS`` fresh processes each, alternating (so that a busy spell of a shared machine
+    hits both), the median of each."""
+    runs: dict[str, list[dict]] = {"ours": [], "math-verify": []}
+    for _ in range(MIXED_RUNS):
+        for which in runs:
+            runs[which].append(mixed_run(which))
+    out: dict = {"rows": runs["ours"][0]["rows"], "runs": MIXED_RUNS}
+    for which, got in runs.items():
+        cpu = sorted(r["cpu_s"] for r in got)[len(got) // 2]
+        wall = sorted(r["wall_s"] for r in got)[len(got) // 2]
+        out[which] = {
+            "checks_per_cpu_s": round(out["rows"] / cpu, 1),
+            "checks_per_wall_s": round(out["rows"] / wall, 1),
+            "cpu_s": [round(r["cpu_s"], 3) for r in got],
+            "wall_s": [round(r["wall_s"], 3) for r in got],
+        }
+    worst = max(runs["ours"], key=lambda r: r["worst_call_s"])
+    out["ours"]["worst_call_s"] = round(worst["worst_call_s"], 3)
+    out["ours"]["worst_call"] = worst["worst_call"]
+    for unit in ("cpu", "wall"):
+        key = f"checks_per_{unit}_s"
+        out[f"speedup_{unit}"] = round(out["ours"][key] / out["math-verify"][key], 2)
+    return out
+
+
 def json_report() -> None:
-    """Agreement, false accepts and checks/s (CPU and wall) per table for both verifiers."""
+    """Agreement, false accepts and checks/s (CPU and wall) per table for both verifiers; the
+    mixed peer table from fresh processes, start-up included; the fast path's checks/s."""
     report: dict = {"cpu_count": __import__("os").cpu_count(), "tables": {}}
+    report["mixed_peer_table"] = mixed_report()
+    report["fast_path_checks_per_s"] = round(fast_path_rate(100_000))
     runs: dict = {"ours": {"tables": {}}, "math-verify": {"tables": {}}}
     for which in ("ours", "math-verify"):
         for table in ["corpus", *PEER_TABLES]:
@@ -220,23 +257,60 @@ def peer_score(verdicts: list[bool], rows: list[dict]) -> str:
 
 
 def time_in_fresh_process(which: str) -> tuple[float, int]:
-    """(seconds from interpreter start to the last verdict, rows) for one verifier."""
+    """(seconds from importing the verifier to the last verdict, rows) for one verifier."""
+    run = mixed_run(which)
+    return run["wall_s"], run["rows"]
+
+
+def mixed_run(which: str) -> dict:
+    """One pass of one verifier over the mixed peer table in a fresh process (see time_mixed)."""
     out = subprocess.run(
         [sys.executable, __file__, "--time-mixed", which],
         capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    return float(out[0]), int(out[1])
+    ).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def time_mixed(which: str) -> None:
-    """Child process of :func:`time_in_fresh_process`: prints seconds and rows."""
-    start = time.perf_counter()
+    """Child process of :func:`mixed_run`: every row of every peer table, once, caches empty,
+    start-up included for both verifiers (importing the library, sympy and, for ours, its
+    worker and math-verify inside it); prints JSON: rows, wall and CPU seconds (CPU of this
+    process and of its children: the work done, whatever else the machine runs) and, for ours,
+    the slowest single call (the wait for the worker's start excluded: it is start-up)."""
+    start, cpu = time.perf_counter(), _cpu_seconds()
     logging.disable(logging.WARNING)
-    fn = ours if which == "ours" else math_verify_fn()
+    fn = math_verify_fn() if which == "math-verify" else None
     rows = [r for name in PEER_TABLES for r in peer_rows(name)]
+    worst, worst_row, startup = 0.0, "", 0.0
     for r in rows:
-        fn(r["prediction"], r["gold"])
-    print(time.perf_counter() - start + (_STARTED if which == "ours" else 0.0), len(rows))
+        if fn is not None:
+            fn(r["prediction"], r["gold"])
+            continue
+        t0 = time.perf_counter()
+        res = verify_math(r["prediction"], r["gold"])
+        waited = res.meta.get("worker_startup_seconds", 0.0)
+        startup += waited
+        took = time.perf_counter() - t0 - waited
+        if took > worst:
+            worst, worst_row = took, f"{r['source']} ({res.reason})"
+    imported = _STARTED if which == "ours" else 0.0  # math-verify's import is timed above
+    out = {
+        "rows": len(rows),
+        "wall_s": time.perf_counter() - start + imported,
+        "cpu_s": _cpu_seconds() - cpu + imported,
+    }
+    if fn is None:
+        out.update(worst_call_s=worst, worst_call=worst_row, worker_startup_s=startup)
+    print(json.dumps(out))
+
+
+def fast_path_rate(n: int) -> float:
+    """Checks per second of the RL loop's case, ``"<think>...</think> #### 936"``."""
+    completion = "<think>900 + 30 + 6 = 936</think> #### 936"
+    start = time.perf_counter()
+    for _ in range(n):
+        verify_math(completion, "936")
+    return n / (time.perf_counter() - start)
 
 
 def peer_section() -> None:
@@ -338,12 +412,8 @@ def main() -> None:
     r_ours, r_mv = rate(ours, cases, reps), rate(mv, cases, 1)
     print(f"reasonlab verify_math   {r_ours:>10,.0f} /s")
     print(f"math-verify 0.9.0       {r_mv:>10,.0f} /s   (ours is {r_ours / r_mv:.1f}x)")
-    completion = "<think>900 + 30 + 6 = 936</think> #### 936"
     n = 20_000 if args.quick else 100_000
-    start = time.perf_counter()
-    for _ in range(n):
-        verify_math(completion, "936")
-    print(f"fast path '#### 936'    {n / (time.perf_counter() - start):>10,.0f} /s")
+    print(f"fast path '#### 936'    {fast_path_rate(n):>10,.0f} /s")
     others = [
         ("'The answer is 936.'", verify_math, "<think>900 + 36</think> The answer is 936.", "936"),
         ("logic compare", verify_logic, "<think>9.90 > 9.11</think> #### 9.9", COMPARE),
@@ -358,7 +428,9 @@ def main() -> None:
     print("\n== worst case on hostile answers (default timeout; worker start-up excluded)")
     worst, worst_name = 0.0, ""
     for completion in HOSTILE:
-        gold = {"t": TAN_GOLD, "(": "(x+y)^{200}"}.get(completion[7], "\\frac{x}{2}")
+        gold = "\\frac{x}{2}"  # the two that reach sympy get a gold they can be compared with
+        if completion.startswith(("\\boxed{\\tan", "\\boxed{(")):
+            gold = TAN_GOLD if "tan" in completion else "(x+y)^{200}"
         start = time.perf_counter()
         r = verify_math(completion, gold)
         took = time.perf_counter() - start - r.meta.get("worker_startup_seconds", 0.0)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reasonlab.verifiers import verify_code, verify_code_batch
-from reasonlab.verifiers.sandbox import UID_RANGE, _sandbox_python, compile_tests
+from reasonlab.verifiers.sandbox import UID_RANGE, _sandbox_python
+from reasonlab.verifiers.sandbox_tests import compile_tests
 
 TIMEOUT = 1.0
 #: Wall-clock allowance on top of the verifier's own timeout for starting the harness and

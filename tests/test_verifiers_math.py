@@ -212,6 +212,10 @@ def test_structured_feedback():
         "\\boxed{(x+y+z+1)^{16}}",  # too many terms for the exact reader
         "\\boxed{(" + "(" * 200 + "x" + ")" * 200 + ", 1)}",  # deep nesting inside a tuple
         "\\boxed{" + ", ".join(["(1, 2)"] * 5000) + "}",  # a huge list
+        "\\boxed{" + "F_{" * 60 + "n" + "}" * 60 + " = 1}",  # a name inside a name inside ...
+        "\\boxed{" + "\\sum_{k=0}^{40}" * 6 + " k}",  # 41^6 terms, were they expanded
+        "\\boxed{" + "\\sum_{k=0}^{n} " * 30 + "F_k}",  # opaque sums inside opaque sums
+        "\\boxed{1 \\le |x| \\le " + "9" * 5000 + "}",
     ],
 )
 def test_hostile_answers_end_in_time(completion):
@@ -429,6 +433,60 @@ def _both_paths(gold: str, pred: str):
     return fast, slow, how
 
 
+@pytest.mark.parametrize(
+    "gold, pred, verdict",
+    [
+        # bounds, intervals and unions as sets of reals
+        ("-2 \\le x \\le 7", "x \\in [-2, 7]", True),
+        ("-793 < a < 10", "(-793, 10)", True),  # a pair read as an open interval
+        ("[-3, 2]", "(-\\infty, -3] \\cup [2, \\infty)", False),
+        ("(-\\infty, 1) \\cup [1, 2]", "(-\\infty, 2]", True),  # pieces that touch merge
+        ("(0, 1) \\cup (1, 2)", "(0, 2)", False),  # 1 is left out
+        ("x \\ne 3", "(-\\infty, 3) \\cup (3, \\infty)", True),
+        ("x < 1", "-x > -1", True),
+        ("1 \\le |z| \\le \\frac{3}{2}", "[-\\frac{3}{2}, -1] \\cup [1, \\frac{3}{2}]", True),
+        ("0 < f(x) < 1", "(0, 1)", True),
+        ("x > 5", "y > 5", None),  # another variable
+        ("x \\in [-2, 7]", "-2 \\le x \\le 7", None),  # math-verify reads a set apart
+        ("x \\ge 5", "5", False),
+        # named values, chains of equal values, lists of named values
+        ("S_{MBCN}:S = 7:32", "7:32", True),
+        ("\\frac{NO}{BO} = \\frac{1}{\\sqrt{6}}", "\\frac{1}{\\sqrt{6}}", True),
+        ("|AB| = 1", "1", True),
+        ("D = (0, 1)", "D = (0, 1.5)", False),
+        ("x = y", "y = x", True),
+        ("x = 5", "y = 5", False),
+        ("x = 11", "x = 5 + 5 + 1 = 11", True),
+        ("y_{1} = -2x^{2} + 4x + 3, y_{2} = 3", "-2(x - 1)^2 + 5, 3", True),
+        ("a_3 = 2, a_{37} = 19", "a_{37} = 19, a_3 = 2", True),
+        ("a^2 + b = 0", "0", False),  # no name on the left: an equation, not 0
+        ("x \\approx 11", "11", True),
+        ("\\frac{1}{3} \\approx 0.33", "\\frac{1}{3}", True),
+        # tuples with ";", repeated items, matrices, decimals far apart
+        ("(0; -2; 6), (4; 0; 0)", "(4, 0, 0), (0, -2, 6), (4, 0, 0)", True),
+        ("(37, 3, 3), (3, 3, 2, 3)", "(3, 3, 2, 3), (37, 3, 3, 13)", False),
+        (
+            "(\\begin{pmatrix}\\frac{1}{3} \\\\ \\frac{1}{5}\\end{pmatrix})",
+            "\\begin{pmatrix}0.33 \\\\ 0.2\\end{pmatrix}",
+            False,
+        ),  # fmt: skip
+        ("(\\frac{3}{5}, \\frac{8}{3}]", "(0.6, 2.6667]", False),
+        ("\\frac{2}{3}", "0.666667", None),  # rounding may make these equal
+        # sums: expanded with number bounds, opaque with letters, told apart at points
+        ("\\sum_{k=1}^{10} k", "55", True),
+        ("F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}", "F_n = \\sum_{j=0}^{n-1} F_{n-1-j} F_j", True),
+        ("F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}", "F_n = \\sum_{k=0}^{n-2} F_k F_{n-k-2}", False),
+        ("\\sum_{k=1}^{n} k", "\\sum_{k=0}^{n} k", None),  # equal, but not written the same
+        ("x_1 + x_2", "x_2 + x_1", True),
+    ],
+)
+def test_exact_reader_shapes(gold, pred, verdict):
+    from reasonlab.verifiers.exact import exact_equal
+    from reasonlab.verifiers.normalize import normalize
+
+    assert exact_equal(normalize(gold).text, normalize(pred).text)[0] is verdict
+
+
 @settings(deadline=None, max_examples=150, suppress_health_check=list(HealthCheck))
 @given(gold=_ANSWER, pred=_ANSWER, same=st.booleans())
 def test_fast_path_agrees_with_the_slow_path(gold, pred, same):
@@ -471,7 +529,10 @@ def test_verify_math_works_without_math_verify(tmp_path):
         "cases = [('\\\\boxed{\\\\frac{2}{4}}', '0.5', 1.0),\n"
         "         ('\\\\boxed{(1, \\\\sqrt{8})}', '(1, 2\\\\sqrt{2})', 1.0),\n"
         "         ('\\\\boxed{\\\\sin^2 x + \\\\cos^2 x}', '1', 1.0),\n"
-        "         ('\\\\boxed{x \\\\in [-2, 7]}', '-2 \\\\le x \\\\le 7', 0.0)]\n"
+        "         ('\\\\boxed{x \\\\in [-2, 7]}', '-2 \\\\le x \\\\le 7', 1.0),\n"
+        "         ('\\\\boxed{\\\\begin{pmatrix}1 & 2\\\\end{pmatrix} + "
+        "\\\\begin{pmatrix}5 & 6\\\\end{pmatrix}}',\n"
+        "          '\\\\begin{pmatrix}6 & 8\\\\end{pmatrix}', 0.0)]  # needs math-verify\n"
         "for completion, gold, reward in cases:\n"
         "    r = verify_math(completion, gold)\n"
         "    assert r.reward == reward, (completion, r)\n"

@@ -5,21 +5,19 @@ that refuses what could run too long (step 1 of :mod:`reasonlab.verifiers.symbol
 ``(a)/(b)``, functions and constants to sympy's names in :data:`FUNCS` and :data:`CONSTS`, implicit
 products made explicit); :func:`check_source` refuses any AST node outside a whitelist and any
 power or factorial whose size, estimated bottom-up in floating point, is huge;
-:func:`parse_structure` reads tuples, intervals, sets, lists and equations into the shapes the
-worker compares. Every refusal is a :class:`RefusedError` with the reason.
+:mod:`.structures` reads the answer's shape around these expressions. Every refusal is a
+:class:`RefusedError` with the reason.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from typing import Any
 
 MAX_NODES = 400
 MAX_DEPTH = 60
 MAX_POWER_DIGITS = 5_000
 MAX_SYMBOLIC_EXP = 200
-MAX_ITEMS = 20
 
 FUNCS = {
     "sqrt", "root", "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan",
@@ -56,12 +54,18 @@ def _group(s: str, i: int) -> tuple[str, int]:
                 j += 1
             return s[i:j], j
         return s[i], i + 1
+    return _closed(s, i, "{}", "unbalanced braces")
+
+
+def _closed(s: str, i: int, pair: str, unbalanced: str) -> tuple[str, int]:
+    """The text inside the bracket that opens at s[i] (``pair`` is its two characters, "{}" or
+    "()") and the index after its closing bracket."""
     depth = 0
     for j in range(i, len(s)):
-        depth += {"{": 1, "}": -1}.get(s[j], 0)
+        depth += 1 if s[j] == pair[0] else -1 if s[j] == pair[1] else 0
         if depth == 0:
             return s[i + 1 : j], j + 1
-    raise RefusedError("unbalanced braces")
+    raise RefusedError(unbalanced)
 
 
 def _func_arg(s: str, i: int) -> tuple[str, int]:
@@ -69,12 +73,7 @@ def _func_arg(s: str, i: int) -> tuple[str, int]:
     while i < len(s) and s[i] == " ":
         i += 1
     if i < len(s) and s[i] == "(":
-        depth = 0
-        for j in range(i, len(s)):
-            depth += {"(": 1, ")": -1}.get(s[j], 0)
-            if depth == 0:
-                return s[i + 1 : j], j + 1
-        raise RefusedError("unbalanced parentheses")
+        return _closed(s, i, "()", "unbalanced parentheses")
     if i < len(s) and s[i].isdigit():
         j = i
         while j < len(s) and (s[j].isdigit() or s[j] == "."):
@@ -298,57 +297,3 @@ def check_source(src: str) -> None:
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise RefusedError("expression too large")
     _estimate(tree)
-
-
-# ----------------------------------------------------------------------------- structures
-
-
-def _split_top(s: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(s):
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(s[start:i])
-            start = i + 1
-    parts.append(s[start:])
-    return [p.strip() for p in parts]
-
-
-def parse_structure(s: str) -> dict[str, Any]:
-    """The shape of an answer: expr, eq, tuple, interval, set or list (unordered), as JSON."""
-    s = s.strip()
-    if "\\cup" in s:
-        raise RefusedError("unions of intervals are not supported")
-    if "=" in s:
-        parts = s.split("=")
-        if len(parts) != 2 or any(c in s for c in "<>"):
-            raise RefusedError("not a single equation")
-        return {"type": "eq", "lhs": to_source(parts[0]), "rhs": to_source(parts[1])}
-    if s.startswith("\\{") and s.endswith("\\}"):
-        items = _split_top(s[2:-2])
-        return {"type": "set", "items": [parse_structure(x) for x in items[: MAX_ITEMS + 1]]}
-    if len(s) >= 2 and s[0] in "([" and s[-1] in ")]":
-        items = _split_top(s[1:-1])
-        if len(items) > 1:
-            if len(items) > MAX_ITEMS:
-                raise RefusedError("too many items")
-            parsed = [parse_structure(x) for x in items]
-            if s[0] == "(" and s[-1] == ")":
-                return {"type": "tuple", "items": parsed}
-            if len(items) != 2:
-                raise RefusedError("an interval has two ends")
-            return {
-                "type": "interval",
-                "items": parsed,
-                "left_open": s[0] == "(",
-                "right_open": s[-1] == ")",
-            }
-    items = _split_top(s)
-    if len(items) > 1:
-        if len(items) > MAX_ITEMS:
-            raise RefusedError("too many items")
-        return {"type": "list", "items": [parse_structure(x) for x in items]}
-    return {"type": "expr", "src": to_source(s)}

@@ -1,5 +1,6 @@
-"""The canonical values of :mod:`reasonlab.verifiers.exact`: polynomials in one-letter variables
-whose coefficients are sums of ``q * sqrt(n) * pi^k``, with exact arithmetic on them.
+"""The canonical values of :mod:`reasonlab.verifiers.exact`: polynomials in variables (letters,
+subscripted names such as ``a_3``, and the opaque names of :mod:`.expressions`' sums) whose
+coefficients are sums of ``q * sqrt(n) * pi^k``, with exact arithmetic on them.
 
 A monomial is ``(radicand, pi power, ((variable, power), ...))``; a polynomial is a dict from
 monomials to nonzero Fractions, frozen as a sorted tuple of items when it is a value. Every

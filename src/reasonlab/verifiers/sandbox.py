@@ -48,11 +48,9 @@ What it does not contain (would need a container, seccomp or a VM):
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import os
-import re
 import secrets
 import shutil
 import stat
@@ -65,13 +63,13 @@ from typing import Any
 
 from .result import VerifierResult
 from .sandbox_launcher import sweep
+from .sandbox_tests import compile_tests, decode, extract_code
 
 MAX_CODE_CHARS = 100_000
 MAX_PROCS = 32  # processes the sandbox uid may own at once (forks per batch are sequential)
 OUTPUT_LIMIT = 4096  # bytes of each candidate's stdout+stderr kept for feedback
 FILE_LIMIT_MB = 16
 UID_RANGE = (2_000_000, 3_000_000)  # fresh sandbox uids (no passwd entry needed)
-_FENCE = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)```", re.DOTALL)
 _SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 
 
@@ -100,107 +98,6 @@ def _sandbox_python() -> tuple[str, bool]:
         if candidate and os.path.exists(candidate) and _world_executable(candidate):
             return candidate, True
     return sys.executable, False  # root but no world-executable python: no uid switch
-
-
-# ----------------------------------------------------------------------------- tests
-
-
-def _literal(node: ast.AST) -> tuple[bool, Any]:
-    try:
-        return True, ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False, None
-
-
-def compile_tests(tests: str | list[str]) -> list[dict[str, Any]]:
-    """Turn tests into sandbox steps; ``expected`` values stay here, never in the sandbox.
-
-    Args:
-        tests: a block of code (each top-level ``assert`` is one test; other statements are
-            setup steps that must not fail) or a list of test strings (one test each).
-
-    Returns:
-        Steps ``{"kind": "value"|"stmt", "src", "name", "expected"?}`` in order.
-
-    Raises:
-        ValueError: if ``tests`` is not a str or list of str, or does not parse.
-    """
-    if isinstance(tests, str):
-        chunks = [tests]
-    elif isinstance(tests, list) and all(isinstance(t, str) for t in tests) and tests:
-        chunks = tests
-    else:
-        raise ValueError(f"tests must be a str or a non-empty list of str, got {tests!r:.80}")
-    steps: list[dict[str, Any]] = []
-    for chunk in chunks:
-        try:
-            module = ast.parse(chunk)
-        except SyntaxError as err:
-            raise ValueError(f"test does not parse: {chunk!r:.80} ({err.msg})") from None
-        body = module.body if isinstance(tests, str) else [module]
-        for node in body:
-            src = ast.unparse(node)
-            if isinstance(node, ast.Module):
-                one = node.body[0] if len(node.body) == 1 else None
-            else:
-                one = node
-            name = f"test_{sum(s['kind'] != 'setup' for s in steps)}"
-            if isinstance(one, ast.Assert) and isinstance(one.test, ast.Compare):
-                cmp = one.test
-                if len(cmp.ops) == 1 and isinstance(cmp.ops[0], ast.Eq):
-                    left, right = cmp.left, cmp.comparators[0]
-                    for computed, literal in ((left, right), (right, left)):
-                        ok, value = _literal(literal)
-                        if ok and not _literal(computed)[0]:
-                            steps.append(
-                                {"kind": "value", "src": ast.unparse(computed), "name": name,
-                                 "expected": value, "source": src}
-                            )  # fmt: skip
-                            break
-                    else:
-                        steps.append({"kind": "stmt", "src": src, "name": name, "source": src})
-                    continue
-            is_test = isinstance(one, ast.Assert) or not isinstance(tests, str)
-            kind = "stmt" if is_test else "setup"
-            steps.append({"kind": kind, "src": src, "name": name if is_test else "setup",
-                          "source": src})  # fmt: skip
-    if not steps:
-        raise ValueError("tests contain no statements")
-    return steps
-
-
-def _decode(tagged: Any) -> Any:
-    tag = tagged[0]
-    if tag == "none":
-        return None
-    if tag == "bool":
-        return bool(tagged[1])
-    if tag == "int":
-        return int(tagged[1], 16)
-    if tag == "float":
-        return float.fromhex(tagged[1])
-    if tag == "complex":
-        return complex(float.fromhex(tagged[1]), float.fromhex(tagged[2]))
-    if tag == "str":
-        return str(tagged[1])
-    if tag == "bytes":
-        return bytes.fromhex(tagged[1])
-    if tag in ("list", "tuple", "set", "frozenset"):
-        return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](
-            _decode(x) for x in tagged[1]
-        )
-    if tag == "dict":
-        return {_decode(k): _decode(v) for k, v in tagged[1]}
-    raise ValueError(f"unknown tag {tag!r}")
-
-
-def extract_code(text: str) -> tuple[str, bool]:
-    """The program in a completion: the last fenced ```python block if any, else the text."""
-    if "```" in text:
-        blocks = _FENCE.findall(text)
-        if blocks:
-            return blocks[-1], True
-    return text, False
 
 
 # ----------------------------------------------------------------------------- running
@@ -317,7 +214,7 @@ def _verdict(steps: list[dict[str, Any]], reply: dict[str, Any], timeout: float)
             entry.update(passed=False, error=res["error"], message=res["message"])
         elif step["kind"] == "value":
             try:
-                got = _decode(res["value"])
+                got = decode(res["value"])
                 passed = type(got) is not float or not math.isnan(got)
                 passed = passed and bool(got == step["expected"])
             except (ValueError, TypeError, IndexError, RecursionError):

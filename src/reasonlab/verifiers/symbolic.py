@@ -20,7 +20,8 @@ no tolerance); otherwise by evaluating the difference at four random rational po
 alternating signs, to 30 digits, with relative tolerance 1e-9 (float noise only: ``1.414`` is not
 ``\\sqrt{2}``); ``expand``/``simplify`` only when evaluation fails. Tuples and intervals compare
 item by item, sets and bare lists ignore order, equations compare ``lhs - rhs`` up to sign.
-Unsupported here: unions of intervals, ``\\pm``, inequalities, matrices. Whatever this refuses
+Matrices compare cell by cell, a value named ``x_1 = ...`` as its value against an
+unnamed one. Unsupported here: unions of intervals, ``\\pm``, inequalities. Whatever this refuses
 (except for size) or finds different is also asked of math-verify's parser and grader inside the
 same worker and under the same deadline (see :mod:`reasonlab.verifiers.sympy_worker`): a "yes"
 from either is equality.
@@ -41,10 +42,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from .latex_python import (
-    RefusedError,
-    parse_structure,
-)
+from .latex_python import RefusedError
+from .structures import bare, parse_structure
 
 STARTUP_TIMEOUT = 60.0  # seconds to import sympy in a fresh worker on a busy machine
 
@@ -225,6 +224,8 @@ def _symbolic_equal(
     why = why_a or why_b
     if why and (any(s in why for s in _SIZE_REFUSALS) or latex is None):
         return None, why, 0.0
+    if a is not None and b is not None:
+        a, b = bare(a, b)  # "x_1 = 2, x_2 = 3" against "2, 3": the values
     if latex is not None and max(len(latex[0]), len(latex[1])) > MAX_LATEX_CHARS:
         if why:
             return None, why, 0.0

@@ -116,8 +116,20 @@ def equal_expr(x, y):
 
 
 def equal(a, b):
-    """Compare two answer structures (see latex_python.parse_structure for the shapes)."""
+    """Compare two answer structures (see structures.parse_structure for the shapes)."""
     ta, tb = a["type"], b["type"]
+    if ta == tb == "named":
+        if a["name"] != b["name"]:
+            return False, "different names"
+        return equal(a["value"], b["value"])
+    if ta == tb == "matrix":
+        if [len(r) for r in a["rows"]] != [len(r) for r in b["rows"]]:
+            return False, "matrix shapes differ"
+        for x, y in zip(sum(a["rows"], []), sum(b["rows"], []), strict=True):
+            ok, how = equal(x, y)
+            if not ok:
+                return False, "cell differs: " + how
+        return True, "matrix equal"
     if ta == "expr" and tb == "expr":
         return equal_expr(expr(a["src"]), expr(b["src"]))
     if {ta, tb} == {"tuple", "interval"}:
