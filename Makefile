@@ -77,11 +77,15 @@ lint: venv
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
 # Tests marked `slow` (retraining a shipped policy from its recipe: minutes) are a stage of their own.
+# Both stages run on TEST_WORKERS processes (pytest-xdist; one torch thread each, so the same
+# numbers as one process); a test module's tests stay in one worker (its fixtures are built once).
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadscope
 unit: venv
-	$(BIN)/python -m pytest tests -m "not browser and not slow" -q
+	$(BIN)/python -m pytest tests -m "not browser and not slow" -q $(XDIST)
 
 slow: venv
-	$(BIN)/python -m pytest tests -m "slow and not browser" -q
+	$(BIN)/python -m pytest tests -m "slow and not browser" -q $(XDIST)
 
 nbval: venv
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
