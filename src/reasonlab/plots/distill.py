@@ -1,7 +1,7 @@
 """Figures and tables of the distillation experiments, from :mod:`reasonlab.shipped.distill_seeds`.
 
 Each function takes summary rows (lists of dicts as
-:func:`reasonlab.shipped.distill_seeds.arm_summary`, ``mix_summary``, ``filter_summary`` and
+:func:`reasonlab.shipped.distill_results.arm_summary`, ``mix_summary``, ``filter_summary`` and
 ``differences`` return them; a metric is either a number or ``{"mean", "ci95", ...}`` over seeds)
 and returns a matplotlib Figure or a :class:`reasonlab.core.tables.Table`; none of them shows it.
 Figures draw the mean over seeds with its 95% t-interval: error bars on bars and points, a shaded
