@@ -124,3 +124,12 @@ def test_sample_outputs_may_enter_autograd(policy):
     greedy = policy.sample(PROMPTS, num_samples=3, temperature=0, max_new_tokens=12)
     solo = policy.sample(PROMPTS, temperature=0, max_new_tokens=12)
     assert greedy.completions == [c for c in solo.completions for _ in range(3)]
+
+
+def test_sampled_entropy_is_the_teacher_forced_entropy(policy):
+    out = policy.sample(PROMPTS, num_samples=3, seed=2, max_new_tokens=30)
+    prompts = [out.prompt_of(i) for i in range(len(out))]
+    with torch.no_grad():
+        full = policy.logprobs(prompts, out.token_ids, with_entropy=True)
+    assert torch.allclose(out.entropy, full["entropy"].sum(1), atol=1e-4)
+    assert out.entropy.min() > 0 and not out.entropy.is_inference()

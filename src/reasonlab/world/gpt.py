@@ -147,35 +147,50 @@ class GPT(nn.Module):
         logits = h @ self.wte.weight.T  # tied head: (B, T, V)
         return (logits, h) if return_hidden else logits
 
-    def decode_step(self, idx, pos, bias, caches, col):
+    def decode_plan(self) -> tuple:
+        """The weights :meth:`decode_step` reads, gathered once per sampling call (reading
+        them through the module attributes costs more per step than some of the ops)."""
+        blocks = tuple(
+            (
+                blk.attn.n_head,
+                (blk.ln1.weight, blk.ln1.bias, blk.ln1.eps),
+                (blk.attn.qkv.weight, blk.attn.qkv.bias),
+                (blk.attn.proj.weight, blk.attn.proj.bias),
+                (blk.ln2.weight, blk.ln2.bias, blk.ln2.eps),
+                (blk.mlp[0].weight, blk.mlp[0].bias),
+                (blk.mlp[2].weight, blk.mlp[2].bias),
+            )
+            for blk in self.blocks
+        )
+        ln_f = (self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
+        return self.wte.weight, self.wpe.weight, blocks, ln_f
+
+    def decode_step(self, idx, pos, bias, caches, col, plan=None):
         """One new token per row against the cache: the ops of ``forward`` with a float mask,
         called without the module machinery (the decode loop is dominated by per-op overhead).
 
         Args:
             idx, pos: (B,) token ids and positions; bias: (B, 1, 1, col+1) additive mask;
             caches: per-layer (k, v) of shape (B, H, T_max, D); the new key goes to ``col``.
+            plan: :meth:`decode_plan`'s weights (gathered here if not given).
 
         Returns:
             (B, V) logits.
         """
-        x = (F.embedding(idx, self.wte.weight) + F.embedding(pos, self.wpe.weight))[:, None]
+        wte, wpe, blocks, ln_f = self.decode_plan() if plan is None else plan
+        x = (F.embedding(idx, wte) + F.embedding(pos, wpe))[:, None]
         b, c = x.shape[0], x.shape[2]
-        for blk, (kc, vc) in zip(self.blocks, caches, strict=True):
-            at = blk.attn
-            nh = at.n_head
+        for (nh, ln1, qkv, proj, ln2, fc, pr), (kc, vc) in zip(blocks, caches, strict=True):
             hd = c // nh
-            h = F.layer_norm(x, (c,), blk.ln1.weight, blk.ln1.bias, blk.ln1.eps)
-            q, k, v = F.linear(h, at.qkv.weight, at.qkv.bias).split(c, dim=2)
+            h = F.layer_norm(x, (c,), *ln1)
+            q, k, v = F.linear(h, *qkv).split(c, dim=2)
             kc[:, :, col] = k.view(b, nh, hd)
             vc[:, :, col] = v.view(b, nh, hd)
             q = q.view(b, 1, nh, hd).transpose(1, 2)  # (B, H, 1, D)
             att = (q @ kc[:, :, : col + 1].transpose(-2, -1)) * (1.0 / math.sqrt(hd)) + bias
-            y = att.softmax(-1) @ vc[:, :, : col + 1]
-            x = x + F.linear(
-                y.transpose(1, 2).contiguous().view(b, 1, c), at.proj.weight, at.proj.bias
-            )
-            fc, _, pr = blk.mlp
-            h = F.layer_norm(x, (c,), blk.ln2.weight, blk.ln2.bias, blk.ln2.eps)
-            x = x + F.linear(F.gelu(F.linear(h, fc.weight, fc.bias)), pr.weight, pr.bias)
-        h = F.layer_norm(x, (c,), self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
-        return (h @ self.wte.weight.T)[:, -1]
+            y = att.softmax(-1) @ vc[:, :, : col + 1]  # (B, H, 1, D): already (B, 1, C) in memory
+            x = x + F.linear(y.view(b, 1, c), *proj)
+            h = F.layer_norm(x, (c,), *ln2)
+            x = x + F.linear(F.gelu(F.linear(h, *fc)), *pr)
+        h = F.layer_norm(x, (c,), *ln_f)
+        return (h @ wte.T)[:, -1]

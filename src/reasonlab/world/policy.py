@@ -40,6 +40,7 @@ class SampleOutput:
         logprobs: (N*S,) summed log-probabilities of the generated tokens.
         token_logprobs: N*S tensors (num_tokens,) of per-token log-probabilities.
         finished: N*S flags, False if the budget ran out before the end of sequence.
+        entropy: (N*S,) the policy's entropy at each generated token, summed over the row.
 
     Log-probabilities are the policy's own (temperature 1, no budget forcing): the likelihood
     the model gives to the text, whatever sampler produced it.
@@ -53,6 +54,7 @@ class SampleOutput:
     logprobs: torch.Tensor
     token_logprobs: list[torch.Tensor]
     finished: list[bool]
+    entropy: torch.Tensor | None = None
 
     def prompt_of(self, row: int) -> str:
         """The prompt that row ``row`` continues."""
@@ -226,8 +228,8 @@ class Policy:
         with torch.inference_mode():
             out = self._sample(prompts, num_samples, temperature, max_new_tokens, seed,
                                max_think_tokens, min_think_tokens)  # fmt: skip
-        out.logprobs = out.logprobs.clone()
-        out.token_logprobs = [t.clone() for t in out.token_logprobs]
+        out.logprobs, out.entropy = out.logprobs.clone(), out.entropy.clone()
+        out.token_logprobs = list(torch.cat(out.token_logprobs).split(out.num_tokens))
         return out
 
     def _sample(
@@ -300,9 +302,10 @@ class Policy:
 
         out_ids = torch.full((b, budget), tok.eos_id, dtype=torch.long)
         out_lp = torch.zeros(b, budget, dtype=dtype)
+        out_h = torch.zeros(b, budget, dtype=dtype)  # sum of p log p at each step (-entropy)
         # Per live row: which output row it is, and its thinking state. Finished rows are
         # dropped from the batch now and then, so short answers stop costing compute.
-        rows = torch.arange(b)
+        rows, plan = torch.arange(b), self.model.decode_plan()
         done = torch.zeros(b, dtype=torch.bool)
         # The thinking state machine only matters under budget forcing: skipped otherwise.
         track_think = bool(min_think_tokens) or max_think_tokens is not None
@@ -335,6 +338,7 @@ class Policy:
             nxt = nxt.masked_fill(done, tok.eos_id)
             out_ids[rows, t] = nxt
             out_lp[rows, t] = logp.gather(1, nxt[:, None]).squeeze(1).masked_fill(done, 0.0)
+            out_h[rows, t] = (logp.exp() * logp).sum(-1)  # past a row's end: masked below
             if track_think:
                 # Thinking state machine: <think> opens, </think> closes, tokens inside count.
                 think_len += (in_think & (nxt != tok.end_think_id)).long()
@@ -366,7 +370,7 @@ class Policy:
                 ]
             step_bias[:, :, :, col] = 0.0
             step_mask = step_bias[:, :, :, : col + 1]  # (b, 1, 1, S): 0 = visible, -inf = pad
-            logits = self.model.decode_step(nxt, next_pos, step_mask, caches, col)
+            logits = self.model.decode_step(nxt, next_pos, step_mask, caches, col, plan)
             next_pos = next_pos + 1
         # A row is finished iff it wrote the end of sequence; it generated up to and including
         # its first one (rows dropped from the batch keep the eos padding of out_ids after it).
@@ -375,14 +379,11 @@ class Policy:
         n_gen = torch.where(final_done, is_eos.long().argmax(1) + 1, steps_run)
 
         ids_list = out_ids.tolist()
-        completions, token_ids, token_lps = [], [], []
-        finished = final_done.tolist()
-        counts = n_gen.tolist()
-        for i in range(b):
-            ids = ids_list[i][: counts[i]]
-            token_ids.append(ids)
-            completions.append(tok.decode(ids))
-            token_lps.append(out_lp[i, : counts[i]].clone())
+        finished, counts = final_done.tolist(), n_gen.tolist()
+        token_ids = [row[:n] for row, n in zip(ids_list, counts, strict=True)]
+        completions = [tok.decode(ids) for ids in token_ids]
+        generated = torch.arange(steps_run) < n_gen[:, None]  # (B, steps): row-major order
+        token_lps = list(out_lp[:, :steps_run][generated].split(counts))
         return SampleOutput(
             prompts=prompts,
             num_samples=num_samples,
@@ -392,4 +393,5 @@ class Policy:
             logprobs=out_lp.sum(1),
             token_logprobs=token_lps,
             finished=finished,
+            entropy=-(out_h[:, :steps_run] * generated).sum(1),
         )
