@@ -100,3 +100,52 @@ def test_kl_coef_pulls_the_policy_back_to_its_start(objective):
     assert b0 == b1 > 0.01
     assert a0 == b0  # no signal, no penalty: Adam's first step with a zero gradient is zero
     assert a1 < 0.9 * b1, kls
+
+
+def test_rows_without_weight_get_no_gradient_pass_and_the_gradient_is_unchanged(monkeypatch):
+    """Group baseline on a real batch with groups whose rewards are all equal: those rows are
+    left out of the gradient pass, and the gradient is the one of the loss over every row."""
+    cfg = RLConfig(prompts_per_step=4, num_samples=4)
+    pol, batch = _batch(cfg)
+    batch.correct = torch.tensor([1.0] * 4 + [0.0] * 4 + [1, 0, 0, 1, 0, 1, 1, 1])
+    batch.reward = batch.correct.view(4, 4).clone()
+    learner = rl_update.Learner.start(pol, cfg)
+    scored = []
+    real = rl_update.grouped_logprobs
+
+    def counting(policy, prompts, ids, chunks, **kw):
+        scored.extend(i for ch in chunks for i in ch)
+        return real(policy, prompts, ids, chunks, **kw)
+
+    monkeypatch.setattr(rl_update, "grouped_logprobs", counting)
+    got = _grads(learner, batch, cfg)
+    assert sorted(scored) == list(range(8, 16))  # the two zero-std groups are skipped
+    learner.opt.zero_grad(set_to_none=True)
+    adv = rl_update.advantages(batch.reward, "group").reshape(-1)
+    lp = pol.logprobs(batch.prompts, batch.out.token_ids)["logprobs"]  # every row, whole
+    (-(adv * lp).sum() / len(batch.rows)).backward()
+    want = torch.cat([p.grad.reshape(-1) for p in pol.model.parameters()])
+    assert torch.allclose(got, want, atol=1e-6) and want.abs().max() > 1e-4
+
+
+def test_a_batch_without_signal_leaves_zero_gradients_for_adam():
+    """Every advantage 0: no gradient pass at all, but each weight gets a zero gradient (not
+    None), so Adam takes its step with its momentum as it would on an all-zero loss."""
+    cfg = RLConfig(prompts_per_step=3, num_samples=4)
+    pol, batch = _batch(cfg)
+    batch.reward = torch.ones_like(batch.reward)
+    learner = rl_update.Learner.start(pol, cfg)
+    grads = _grads(learner, batch, cfg)
+    assert grads.shape[0] == pol.num_parameters() and not grads.any()
+
+
+def test_the_logged_entropy_is_the_policy_entropy_at_every_sampled_token():
+    """The update logs the rollout's entropy: the teacher-forced entropy over all rows."""
+    cfg = RLConfig(prompts_per_step=4, num_samples=4)
+    pol, batch = _batch(cfg)
+    learner = rl_update.Learner.start(pol, cfg)
+    stats = rl_update.accumulate_gradients(learner, batch, cfg, epoch=0, want_kl=False, old_lp={})
+    with torch.no_grad():
+        full = pol.logprobs(batch.prompts, batch.out.token_ids, with_entropy=True)
+    assert stats["ent_n"] == float(full["mask"].sum())
+    assert abs(stats["ent_sum"] - float(full["entropy"].sum())) < 1e-3

@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 
 from ..world.policy import Policy
+from ..world.prefix import grouped_logprobs
 from . import credit
 from .buckets import CHUNK_OVERHEAD, CHUNKS, length_chunks
 from .config import RLConfig
@@ -48,6 +49,13 @@ def update_chunks(policy: Policy, batch: Batch) -> list[list[int]]:
     return length_chunks(lengths, CHUNKS, CHUNK_OVERHEAD)
 
 
+def completion_chunks(batch: Batch, rows: list[int]) -> list[list[int]]:
+    """``rows`` of ``batch`` in length buckets of their completions (the prompts are run once,
+    apart: :func:`reasonlab.world.prefix.grouped_logprobs`)."""
+    lengths = [batch.out.num_tokens[i] for i in rows]
+    return [[rows[j] for j in ch] for ch in length_chunks(lengths, CHUNKS, CHUNK_OVERHEAD)]
+
+
 @dataclass
 class Learner:
     """What an update changes: the policy, its optimizer, the KL reference and the critic."""
@@ -75,24 +83,50 @@ class Learner:
         return learner
 
 
+def row_weights(learner: Learner, batch: Batch, cfg: RLConfig) -> torch.Tensor | None:
+    """(N*S,) what each sample's log-probability is multiplied by in the loss, or ``None`` when
+    every row needs its gradient pass anyway (a critic, or a KL penalty in the loss)."""
+    if learner.critic is not None or cfg.kl_coef > 0:
+        return None
+    keep, _ = sample_weights(batch, cfg)
+    if cfg.objective == "star":
+        return (batch.correct > 0).float().reshape(-1)
+    return keep * advantages(batch.reward, cfg.baseline, ema=learner.ema).reshape(-1)
+
+
 def accumulate_gradients(
     learner: Learner, batch: Batch, cfg: RLConfig, *, epoch: int, want_kl: bool, old_lp: dict
 ) -> dict:
-    """3-4. Advantages and the loss, backpropagated chunk by chunk into ``.grad``.
+    """3-4. Advantages and the loss, backpropagated into ``.grad``.
 
-    The loss is a sum over samples divided by a fixed count, so it accumulates over chunks of
-    similar length (short rows then do not pay for the long ones' padding). Returns the
-    epoch's ``loss``, summed ``kl``, ``entropy`` sums and the critic's ``values`` (epoch 0).
+    The loss is a sum over samples divided by a fixed count. A sample whose weight in it is
+    exactly zero (an advantage of 0: its group's rewards were all equal; a STaR failure; a
+    dropped group) adds nothing to the gradient, so it gets no gradient pass. The others are
+    scored in chunks of similar completion length, every prompt run once for all its samples
+    (:func:`reasonlab.world.prefix.grouped_logprobs`), and backpropagated together. Returns the
+    epoch's ``loss``, summed ``kl``, ``entropy`` sums (from the rollout) and the critic's
+    ``values`` (epoch 0).
     """
     policy, critic = learner.policy, learner.critic
     keep, denom = sample_weights(batch, cfg)
     adv = None if critic else advantages(batch.reward, cfg.baseline, ema=learner.ema).reshape(-1)
     succ = (batch.correct > 0).float()
     prompts, ids = batch.prompts, batch.out.token_ids
+    weight = row_weights(learner, batch, cfg)
+    live = list(range(len(ids))) if weight is None else weight.nonzero()[:, 0].tolist()
     stats = {"loss": 0.0, "kl": 0.0, "ent_sum": 0.0, "ent_n": 0.0, "values": []}
-    for ci, ch in enumerate(update_chunks(policy, batch)):
-        cp, cids, idx = [prompts[i] for i in ch], [ids[i] for i in ch], torch.tensor(ch)
-        cur = policy.logprobs(cp, cids, with_entropy=epoch == 0, with_hidden=critic is not None)
+    if epoch == 0:  # the policy's entropy at the sampled tokens, as the rollout computed it
+        stats["ent_sum"] = float(batch.out.entropy.sum())
+        stats["ent_n"] = float(sum(batch.out.num_tokens))
+    chunks = completion_chunks(batch, live) if live else []
+    scored = grouped_logprobs(policy, prompts, ids, chunks, with_hidden=critic is not None)
+    refs = None
+    if want_kl and cfg.kl_coef > 0:
+        with torch.no_grad():
+            refs = grouped_logprobs(learner.reference, prompts, ids, chunks)
+    total = None
+    for ci, (ch, cur) in enumerate(zip(chunks, scored, strict=True)):
+        idx = torch.tensor(ch)
         tok_lp, mask = cur["token_logprobs"], cur["mask"]
         if critic is not None:
             values = critic(cur["hidden"].detach())  # (b,) one per row's prompt
@@ -109,19 +143,35 @@ def accumulate_gradients(
             if epoch == 0:
                 old_lp[ci] = tok_lp.detach()
             loss = clipped_loss(tok_lp, old_lp[ci], mask, a, keep[idx], cfg.clip)
-        if want_kl:
-            with torch.no_grad():
-                ref_lp = learner.reference.logprobs(cp, cids)["token_logprobs"]
-            kl = kl_per_sample(tok_lp, ref_lp, mask)  # (b,)
+        if refs is not None:
+            kl = kl_per_sample(tok_lp, refs[ci]["token_logprobs"], mask)  # (b,)
             stats["kl"] += float(kl.detach().sum())
-            if cfg.kl_coef > 0:
-                loss = loss + cfg.kl_coef * kl.sum() * denom / len(batch.rows)
-        (loss / denom).backward()
+            loss = loss + cfg.kl_coef * kl.sum() * denom / len(batch.rows)
         stats["loss"] += float(loss.detach()) / float(denom)
-        if epoch == 0:
-            stats["ent_sum"] += float(cur["entropy"].detach().sum())
-            stats["ent_n"] += float(mask.sum())
+        total = loss if total is None else total + loss
+    if total is not None:
+        (total / denom).backward()
+    else:  # nothing to learn from: a zero gradient (Adam's momentum still moves, as before)
+        for p in policy.model.parameters():
+            p.grad = torch.zeros_like(p)
+    if want_kl and refs is None:  # the KL is only logged: measure it on every row
+        stats["kl"] = logged_kl(learner, batch)
     return stats
+
+
+def logged_kl(learner: Learner, batch: Batch) -> float:
+    """Summed k3 KL of every row of ``batch`` to the reference (no gradient)."""
+    rows = list(range(len(batch.rows)))
+    chunks = completion_chunks(batch, rows)
+    prompts, ids = batch.prompts, batch.out.token_ids
+    with torch.no_grad():
+        cur = grouped_logprobs(learner.policy, prompts, ids, chunks)
+        ref = grouped_logprobs(learner.reference, prompts, ids, chunks)
+        # Summed chunk by chunk in Python floats, as the penalised loss does it (same bits).
+        total = 0.0
+        for c, r in zip(cur, ref, strict=True):
+            total += float(kl_per_sample(c["token_logprobs"], r["token_logprobs"], c["mask"]).sum())
+        return total
 
 
 def update(learner: Learner, batch: Batch, cfg: RLConfig, step: int) -> dict:
