@@ -56,11 +56,16 @@ def _nll_sum(policy, prompts, completion_ids, weights=None) -> tuple[torch.Tenso
     """Summed negative log-likelihood of the (weighted) completion tokens, and their count."""
     out = policy.logprobs(prompts, completion_ids)
     mask = out["mask"]
-    if weights is not None:
-        w = torch.zeros_like(mask)
-        for i, (row, wi) in enumerate(zip(out["mask"], weights, strict=True)):
-            start = int(row.argmax())
-            w[i, start : start + len(wi)] = torch.tensor(wi)
+    if weights is not None:  # each row's weights from its first completion target on
+        width = mask.shape[1]
+        starts = mask.argmax(1).tolist()
+        w = torch.tensor(
+            [
+                [0.0] * s + list(wi) + [0.0] * (width - s - len(wi))
+                for s, wi in zip(starts, weights, strict=True)
+            ],
+            dtype=mask.dtype,
+        )
         mask = mask * w
     return -(out["token_logprobs"] * mask).sum(), float(mask.sum())
 
