@@ -34,7 +34,7 @@ from ..training.losses import advantages
 from ..world.tasks import Problem, make
 
 #: The running problem's prompt, as :func:`choose` picks it from the shipped ``base``.
-PROMPT = "475+864="
+PROMPT = "272+803="
 #: Samples per policy on the running problem, in every notebook.
 NUM_SAMPLES = 16
 #: Sampling seed of those samples.
