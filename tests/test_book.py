@@ -285,7 +285,7 @@ def test_student_edition_cuts_every_solution_and_keeps_the_exercises(path):
 #: "...; about 1 minute to run ...": minutes to read, and the run time in seconds or minutes
 NOTEBOOK_TIME = re.compile(
     r"\*\*Time\*\*: about (\d+) minutes? to read[^;]*; (?:about (\d+) minutes? to run|"
-    r"under a minute to run[^(]*\(about (\d+) seconds\))"
+    r"under a minute to run[^(]*\(about (\d+) seconds?\))"
 )
 INTRO_TIME = re.compile(
     r"takes about (\S+) minutes, and running every notebook about (\S+)\s+minutes", re.S
