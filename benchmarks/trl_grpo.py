@@ -6,7 +6,8 @@ completion budget (the policy's ``max_new_tokens``), sampling (temperature 1, no
 and reward (our math verifier), without a KL term:
 
 - **ours**: the pieces of :func:`reasonlab.training.rl.train_rlvr` at ``RLConfig()`` defaults
-  (rollout, verify, update, log row), without its held-out evaluations;
+  (rollout, verify, update, log row), without its held-out evaluations; the CPU time of each
+  of the first three is reported apart (``cpu_s_per_step_by_phase``);
 - **TRL**: ``GRPOTrainer`` on a ``transformers.GPT2LMHeadModel`` holding a copy of the same
   weights (checked: its logits equal ours to within ``COPY_ATOL`` = 1e-5, and left-padded
   within ``LEFT_PAD_ATOL``, else the benchmark fails), with a character tokenizer whose ids
@@ -66,6 +67,8 @@ COPY_ATOL = 1e-5  #: largest allowed |logit difference| between our model and it
 #: differs from the causal kernel's by a few steps of 2e-6 (logits reach about 25).
 LEFT_PAD_ATOL = 1e-4
 WARMUP = 1  #: untimed steps before the timed ones, on each side
+#: The pieces of our step timed apart (``cpu_s_per_step_by_phase``: where the time goes).
+PHASES = ("rollout", "verify", "update")
 KEYS = ("steps", "steps_per_s", "steps_per_cpu_s", "s_per_step", "cpu_s_per_step",
         "tokens", "tokens_per_s", "tokens_per_cpu_s", "mean_completion_tokens", "reward_mean",
         "samples_per_step", "params")  # fmt: skip
@@ -107,18 +110,27 @@ def run_ours(policy: Policy, problems, steps: int, cfg: RLConfig | None = None) 
     learner = rl.Learner.start(policy, cfg)
     rng = random.Random(f"rl/{cfg.seed}")
     tokens, rewards = 0, []
+    phases = dict.fromkeys(PHASES, 0.0)  # CPU seconds of each piece over the timed steps
     for step in range(1, WARMUP + steps + 1):
         if step == WARMUP + 1:
             t0, c0 = time.perf_counter(), time.process_time()
-        batch = rl.verify(rl.rollout(policy, problems, rng, cfg, step), cfg, step)
+        c = [time.process_time()]
+        batch = rl.rollout(policy, problems, rng, cfg, step)
+        c.append(time.process_time())
+        batch = rl.verify(batch, cfg, step)
+        c.append(time.process_time())
         stats = rl.update(learner, batch, cfg, step)
+        c.append(time.process_time())
         row = rl.log_row(step, batch, stats, 0.0)
         if step > WARMUP:
             tokens += sum(batch.out.num_tokens)
             rewards.append(row[metrics.REWARD_MEAN])
+            for name, a, b in zip(PHASES, c, c[1:], strict=False):
+                phases[name] += b - a
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = throughput(steps, tokens, wall, cpu, cfg.prompts_per_step * cfg.num_samples)
     out["reward_mean"] = sum(rewards) / len(rewards)
+    out["cpu_s_per_step_by_phase"] = {k: v / steps for k, v in phases.items()}
     out["params"] = policy.num_parameters()
     return out
 
@@ -389,6 +401,8 @@ def main() -> None:
     ):
         o, t = result["ours"][key], result["trl"][key]
         print(f"{key:26s}{o:12{fmt}}{t:12{fmt}}{o / t:10.2f}")
+    split = ", ".join(f"{k} {v:.3f}" for k, v in result["ours"]["cpu_s_per_step_by_phase"].items())
+    print(f"ours, CPU-s a step by phase: {split}")
     print(
         f"GPT-2 copy: max |logit diff| {result['trl']['copy_max_logit_diff']:.1e} (left-padded "
         f"through plain GPT-2: {result['trl']['copy_left_pad_logit_diff_plain_gpt2']:.1e})"
