@@ -367,7 +367,7 @@ def test_trl_benchmark_json_reports_both_sides():
         assert 1 <= result[side]["mean_completion_tokens"] <= 96
     assert result["ours"]["params"] == result["trl"]["params"] == result["params"]
     phases = result["ours"]["cpu_s_per_step_by_phase"]
-    assert list(phases) == list(bench.PHASES) and all(v > 0 for v in phases.values())
+    assert set(phases) == set(bench.PHASES) and all(v > 0 for v in phases.values())
     assert sum(phases.values()) <= result["ours"]["cpu_s_per_step"]  # the log row is outside
     assert result["trl"]["copy_max_logit_diff"] <= bench.COPY_ATOL
     assert result["trl"]["copy_max_logit_diff_left_pad"] <= bench.LEFT_PAD_ATOL
