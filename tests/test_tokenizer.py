@@ -38,6 +38,17 @@ def test_decode_stops_at_eos_unless_told():
     assert tok.decode(ids) == "12"
     assert tok.decode(ids, stop_at_eos=False) == "12<eos>3"
 
+    assert tok.decode_ids(ids) == "12"  # the sampler's fast path: same text
+
+
+def test_decode_ids_matches_decode_on_sampled_completions():
+    from reasonlab.shipped import zoo
+
+    pol = zoo.load("base")
+    out = pol.sample([p.prompt for p in make("math", 12, seed=1)], num_samples=4, seed=0)
+    for ids, text in zip(out.token_ids, out.completions, strict=True):
+        assert pol.tokenizer.decode(ids) == text == pol.tokenizer.decode_ids(ids)
+
 
 def test_unknown_character_is_named():
     with pytest.raises(ValueError, match="'€'"):

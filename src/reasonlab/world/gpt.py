@@ -166,11 +166,14 @@ class GPT(nn.Module):
         return self.wte.weight, self.wpe.weight, blocks, ln_f
 
     def decode_step(self, idx, pos, bias, caches, col, plan=None):
-        """One new token per row against the cache: the ops of ``forward`` with a float mask,
-        called without the module machinery (the decode loop is dominated by per-op overhead).
+        """One new token per row against the cache: the ops of ``forward`` with an additive
+        mask, called without the module machinery (the decode loop is dominated by per-op
+        overhead), on (B, C) rows rather than (B, 1, C).
 
         Args:
-            idx, pos: (B,) token ids and positions; bias: (B, 1, 1, col+1) additive mask;
+            idx, pos: (B,) token ids and positions.
+            bias: (B*H, 1, S) additive mask over the first ``S >= col + 1`` cache columns
+                (0 = visible, -inf = a pad key), one row per (row, head).
             caches: per-layer (k, v) of shape (B, H, T_max, D); the new key goes to ``col``.
             plan: :meth:`decode_plan`'s weights (gathered here if not given).
 
@@ -178,19 +181,20 @@ class GPT(nn.Module):
             (B, V) logits.
         """
         wte, wpe, blocks, ln_f = self.decode_plan() if plan is None else plan
-        x = (F.embedding(idx, wte) + F.embedding(pos, wpe))[:, None]
-        b, c = x.shape[0], x.shape[2]
+        x = F.embedding(idx, wte) + F.embedding(pos, wpe)  # (B, C)
+        b, c = x.shape
+        n = col + 1
         for (nh, ln1, qkv, proj, ln2, fc, pr), (kc, vc) in zip(blocks, caches, strict=True):
             hd = c // nh
-            h = F.layer_norm(x, (c,), *ln1)
-            q, k, v = F.linear(h, *qkv).split(c, dim=2)
-            kc[:, :, col] = k.view(b, nh, hd)
-            vc[:, :, col] = v.view(b, nh, hd)
-            q = q.view(b, 1, nh, hd).transpose(1, 2)  # (B, H, 1, D)
-            att = (q @ kc[:, :, : col + 1].transpose(-2, -1)) * (1.0 / math.sqrt(hd)) + bias
-            y = att.softmax(-1) @ vc[:, :, : col + 1]  # (B, H, 1, D): already (B, 1, C) in memory
-            x = x + F.linear(y.view(b, 1, c), *proj)
+            q, k, v = F.linear(F.layer_norm(x, (c,), *ln1), *qkv).view(b, 3, nh, hd).unbind(1)
+            kc.select(2, col).copy_(k)  # (B, H, D) into column ``col``
+            vc.select(2, col).copy_(v)
+            keys = kc.view(b * nh, -1, hd)[:, :n].transpose(1, 2)  # (B*H, D, S)
+            # Scaled scores plus the mask in one op (same bits as the matmul, scale and add).
+            q = q.reshape(b * nh, 1, hd)
+            att = torch.baddbmm(bias[:, :, :n], q, keys, alpha=1.0 / math.sqrt(hd))  # (B*H, 1, S)
+            y = torch.bmm(att.softmax(-1), vc.view(b * nh, -1, hd)[:, :n])  # (B*H, 1, D)
+            x = x + F.linear(y.view(b, c), *proj)
             h = F.layer_norm(x, (c,), *ln2)
             x = x + F.linear(F.gelu(F.linear(h, *fc)), *pr)
-        h = F.layer_norm(x, (c,), *ln_f)
-        return (h @ wte.T)[:, -1]
+        return F.layer_norm(x, (c,), *ln_f) @ wte.T

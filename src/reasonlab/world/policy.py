@@ -253,8 +253,8 @@ class Policy:
             if val is not None and (not isinstance(val, int) or val < 0):
                 raise ValueError(f"{name} must be a non-negative int or None, got {val!r}")
         tok, cfg = self.tokenizer, self.config
-        enc = [tok.encode(p) for p in prompts for _ in range(num_samples)]
-        b, p_len = len(enc), max(len(e) for e in enc)
+        enc_p = [tok.encode(p) for p in prompts]  # each prompt once; its S rows share it
+        b, p_len = len(enc_p) * num_samples, max(len(e) for e in enc_p)
         budget = cfg.max_new_tokens if max_new_tokens is None else int(max_new_tokens)
         budget = min(budget, cfg.block_size - p_len)
         if budget < 1:
@@ -265,44 +265,51 @@ class Policy:
         gen = torch.Generator().manual_seed(seed)
         self.model.eval()
         dtype = self.model.wte.weight.dtype  # float32, or float64 after in_float64()
+        n_head, h_dim = cfg.n_head, cfg.n_embd // cfg.n_head
 
         # Left-pad prompts so that every row's next token sits in the same column.
-        idx = torch.full((b, p_len), tok.eos_id, dtype=torch.long)
-        valid = torch.zeros(b, p_len + budget, dtype=torch.bool)  # keys a query may look at
-        for i, e in enumerate(enc):
-            idx[i, p_len - len(e) :] = torch.tensor(e)
-            valid[i, p_len - len(e) :] = True
-        pos = (valid[:, :p_len].long().cumsum(1) - 1).clamp(min=0)  # (B, P) positions per row
-        h_dim = cfg.n_embd // cfg.n_head
+        n_p = len(enc_p)
+        idx_p = torch.tensor([[tok.eos_id] * (p_len - len(e)) + e for e in enc_p])  # (N, P)
+        valid_p = torch.tensor([[False] * (p_len - len(e)) + [True] * len(e) for e in enc_p])
+        pos_p = (valid_p.long().cumsum(1) - 1).clamp(min=0)  # (N, P) positions per row
         # Prefill once per prompt, not once per sample: the S copies of a prompt are identical
         # rows, so their keys, values and first logits are copied instead of recomputed.
-        first = torch.arange(0, b, num_samples)  # one row per prompt
-        n_p = len(first)
+        cap = p_len + min(budget, CACHE_CHUNK)
         caches = [
             (
-                torch.zeros(n_p, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
-                torch.zeros(n_p, cfg.n_head, p_len + min(budget, CACHE_CHUNK), h_dim, dtype=dtype),
+                torch.zeros(n_p, n_head, cap, h_dim, dtype=dtype),
+                torch.zeros(n_p, n_head, cap, h_dim, dtype=dtype),
             )
             for _ in range(cfg.n_layer)
         ]
         # Prefill: causal and not a pad key; every query also sees itself (pads stay finite).
         causal = torch.tril(torch.ones(p_len, p_len, dtype=torch.bool))
-        mask = (causal & valid[first, None, :p_len]) | torch.eye(p_len, dtype=torch.bool)
-        logits = self.model(idx[first], pos[first], mask[:, None], caches, 0)[:, -1]  # (N, V)
+        mask = (causal & valid_p[:, None, :]) | torch.eye(p_len, dtype=torch.bool)
+        logits = self.model(idx_p, pos_p, mask[:, None], caches, 0)[:, -1]  # (N, V)
+        # The step mask, one row per (sample, head): 0 where a key is visible, -inf on pads.
+        step_bias = torch.zeros(n_p, 1, 1, p_len + budget, dtype=dtype)
+        step_bias[:, 0, 0, :p_len].masked_fill_(~valid_p, -math.inf)
+        step_bias = step_bias.expand(-1, n_head, -1, -1)
+        next_pos = pos_p[:, -1] + 1  # (N,)
         if num_samples > 1:
-            logits = logits.repeat_interleave(num_samples, 0)  # (B, V)
+            logits, next_pos, step_bias = (
+                t.repeat_interleave(num_samples, 0) for t in (logits, next_pos, step_bias)
+            )
             caches = [
                 (k.repeat_interleave(num_samples, 0), v.repeat_interleave(num_samples, 0))
                 for k, v in caches
             ]
-        next_pos = pos[:, -1] + 1  # (B,)
-        step_bias = torch.zeros(b, 1, 1, p_len + budget, dtype=dtype).masked_fill(
-            ~valid[:, None, None], -math.inf
-        )
+        step_bias = step_bias.contiguous()  # (B, H, 1, P + budget)
 
         out_ids = torch.full((b, budget), tok.eos_id, dtype=torch.long)
-        out_lp = torch.zeros(b, budget, dtype=dtype)
-        out_h = torch.zeros(b, budget, dtype=dtype)  # sum of p log p at each step (-entropy)
+        # The policy's own logits at every step (temperature 1, no forcing) and the rows they
+        # belong to: the log-probs and entropies are read off them once, after the loop,
+        # instead of a few ops per step.
+        step_logits: list[torch.Tensor] = []
+        step_rows: list[torch.Tensor] = []
+        # One uniform per original row and step, drawn up front, used or not: a row's sample
+        # then does not depend on which other rows have already finished.
+        uniforms = torch.rand(budget, b, 1, generator=gen) if temperature else None
         # Per live row: which output row it is, and its thinking state. Finished rows are
         # dropped from the batch now and then, so short answers stop costing compute.
         rows, plan = torch.arange(b), self.model.decode_plan()
@@ -313,10 +320,11 @@ class Policy:
         thought = torch.zeros(b, dtype=torch.bool)
         think_len = torch.zeros(b, dtype=torch.long)
         stop_ids = torch.tensor([tok.end_think_id, tok.answer_id, tok.eos_id])
-        steps_run = 0
+        steps_run, compacted = 0, False
         for t in range(budget):
             steps_run = t + 1
-            logp = F.log_softmax(logits, dim=-1)  # the policy's own distribution (b, V)
+            step_logits.append(logits)
+            step_rows.append(rows)
             z = logits
             if min_think_tokens:
                 # Not thought yet, or thinking but short of the minimum: no way out of thinking.
@@ -328,17 +336,13 @@ class Policy:
             else:
                 # Inverse-CDF sampling: one uniform per row (cheaper than torch.multinomial).
                 cdf = F.softmax(z if temperature == 1.0 else z / temperature, dim=-1).cumsum(-1)
-                # One draw per original row, every step, used or not: a row's sample then
-                # does not depend on which other rows have already finished.
-                u = torch.rand(b, 1, generator=gen)[rows]
+                u = uniforms[t, rows] if compacted else uniforms[t]
                 nxt = (cdf < u).sum(-1).clamp(max=cfg.vocab_size - 1)
             if max_think_tokens is not None:
                 force = in_think & (think_len >= max_think_tokens)
                 nxt = torch.where(force, torch.full_like(nxt, tok.end_think_id), nxt)
             nxt = nxt.masked_fill(done, tok.eos_id)
             out_ids[rows, t] = nxt
-            out_lp[rows, t] = logp.gather(1, nxt[:, None]).squeeze(1).masked_fill(done, 0.0)
-            out_h[rows, t] = (logp.exp() * logp).sum(-1)  # past a row's end: masked below
             if track_think:
                 # Thinking state machine: <think> opens, </think> closes, tokens inside count.
                 think_len += (in_think & (nxt != tok.end_think_id)).long()
@@ -356,7 +360,7 @@ class Policy:
                 if track_think:
                     in_think, thought, think_len = in_think[keep], thought[keep], think_len[keep]
                 caches = [(k[keep], v[keep]) for k, v in caches]
-                step_bias = step_bias[keep]
+                step_bias, compacted = step_bias[keep], True
             # One new column: this row's next position; it may see every valid key so far.
             col = p_len + t
             if col >= caches[0][0].shape[2]:  # the cache grows in chunks, as rows get longer
@@ -368,30 +372,38 @@ class Policy:
                     )
                     for k, v in caches
                 ]
-            step_bias[:, :, :, col] = 0.0
-            step_mask = step_bias[:, :, :, : col + 1]  # (b, 1, 1, S): 0 = visible, -inf = pad
-            logits = self.model.decode_step(nxt, next_pos, step_mask, caches, col, plan)
+            bias = step_bias.view(-1, 1, step_bias.shape[-1])  # (b*H, 1, P + budget)
+            logits = self.model.decode_step(nxt, next_pos, bias, caches, col, plan)
             next_pos = next_pos + 1
         # A row is finished iff it wrote the end of sequence; it generated up to and including
         # its first one (rows dropped from the batch keep the eos padding of out_ids after it).
         is_eos = out_ids[:, :steps_run] == tok.eos_id
         final_done = is_eos.any(1)
         n_gen = torch.where(final_done, is_eos.long().argmax(1) + 1, steps_run)
+        generated = torch.arange(steps_run) < n_gen[:, None]  # (B, steps): row-major order
+        rr = torch.cat(step_rows)  # (R,) the output row of every (row, step) decoded
+        tt = torch.cat([torch.full((len(r),), t) for t, r in enumerate(step_rows)])
+        logp = F.log_softmax(torch.cat(step_logits), dim=-1)  # (R, V)
+        # (B, budget), zero past each row's end: its sum adds the same zeros as before (same bits).
+        lp = torch.zeros(b, budget, dtype=dtype)
+        lp[rr, tt] = logp.gather(1, out_ids[rr, tt, None]).squeeze(1)
+        lp[:, :steps_run] *= generated
+        neg_h = torch.zeros(b, steps_run, dtype=dtype)
+        neg_h[rr, tt] = (logp.exp() * logp).sum(-1)  # sum of p log p at each step (-entropy)
 
         ids_list = out_ids.tolist()
         finished, counts = final_done.tolist(), n_gen.tolist()
         token_ids = [row[:n] for row, n in zip(ids_list, counts, strict=True)]
-        completions = [tok.decode(ids) for ids in token_ids]
-        generated = torch.arange(steps_run) < n_gen[:, None]  # (B, steps): row-major order
-        token_lps = list(out_lp[:, :steps_run][generated].split(counts))
+        completions = [tok.decode_ids(ids) for ids in token_ids]
+        token_lps = list(lp[:, :steps_run][generated].split(counts))
         return SampleOutput(
             prompts=prompts,
             num_samples=num_samples,
             completions=completions,
             token_ids=token_ids,
             num_tokens=counts,
-            logprobs=out_lp.sum(1),
+            logprobs=lp.sum(1),
             token_logprobs=token_lps,
             finished=finished,
-            entropy=-(out_h[:, :steps_run] * generated).sum(1),
+            entropy=-(neg_h * generated).sum(1),
         )

@@ -89,5 +89,13 @@ class Tokenizer:
             out.append(self.itos[i])
         return "".join(out)
 
+    def decode_ids(self, ids: list[int]) -> str:
+        """:meth:`decode` for a list of ids the model emitted (ints in the vocabulary, up to an
+        end of sequence): the same text, without the per-id checks (the sampler decodes
+        every completion of every batch)."""
+        if self.eos_id in ids:
+            ids = ids[: ids.index(self.eos_id)]
+        return "".join(map(self.itos.__getitem__, ids))
+
     def __repr__(self) -> str:
         return f"Tokenizer(vocab_size={self.vocab_size}, markers={MARKERS})"
