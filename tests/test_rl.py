@@ -253,3 +253,43 @@ def test_the_pieces_still_answer_in_rl():
     ):
         for name in names:
             assert getattr(rl, name) is getattr(mod, name), name
+
+
+# ------------------------------------------------------------------- benchmarks/rl_step_history
+
+
+@pytest.mark.slow  # two fresh processes, each a warm-up step and one timed step: about 15 s
+def test_step_history_benchmark_runs_both_sides_at_equal_work():
+    """The step timed now and at the commit the speed target was set against, from the same
+    checkpoint: both sides generate the same amount (equal work) and report every piece."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    script = root / "benchmarks" / "rl_step_history.py"
+    ref = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "469e9ed^{commit}"],
+        capture_output=True,
+    )
+    if ref.returncode != 0:
+        pytest.skip("a shallow clone: the commit the benchmark compares against is not here")
+
+    def trees() -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True
+        ).stdout
+
+    before = trees()
+    out = subprocess.run(
+        [sys.executable, str(script), "--json", "--rounds", "1", "--steps", "1"],
+        capture_output=True, text=True, timeout=900, check=True,
+    )  # fmt: skip
+    got = json.loads(out.stdout)
+    assert got["equal_work"], got["mean_completion_tokens"]
+    for side in ("then", "now"):
+        (run,) = got[side]
+        assert all(run[k] > 0 for k in ("cpu_s_per_step", "rollout", "verify", "update")), run
+        assert run["rollout"] + run["verify"] + run["update"] <= run["cpu_s_per_step"] * 1.01
+    assert len(got["paired_speedups"]) == 1 and got["paired_speedups"][0] > 0
+    assert trees() == before  # the temporary worktree is gone
