@@ -39,7 +39,8 @@ FILED_AT = "469e9ed"
 #: Largest relative difference in mean completion length between the two sides.
 WORK_TOLERANCE = 0.05
 
-#: The step loop, for both sides: ``LAYOUT`` picks the import paths; prints one JSON object.
+#: The step loop, for both sides: its first argument (``flat`` or ``layered``) picks the import
+#: paths of the package layout; it prints one JSON object.
 LOOP = r"""
 import json, random, sys, time
 import torch
