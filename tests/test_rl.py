@@ -293,3 +293,27 @@ def test_step_history_benchmark_runs_both_sides_at_equal_work():
         assert run["rollout"] + run["verify"] + run["update"] <= run["cpu_s_per_step"] * 1.01
     assert len(got["paired_speedups"]) == 1 and got["paired_speedups"][0] > 0
     assert trees() == before  # the temporary worktree is gone
+
+
+# -------------------------------------------------------------------- benchmarks/decode_compile
+
+
+@pytest.mark.slow  # one compilation of the decode step (about 10 s) and one call a side
+def test_decode_compile_benchmark_times_both_sides_on_the_same_batch():
+    """torch.compile's decode step against the eager one: both sample the RL batch with the
+    same seed and (up to a rare rounding flip) the same tokens, and both are timed."""
+    import json
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "decode_compile.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--json", "--calls", "1", "--warmup", "1"],
+        capture_output=True, text=True, timeout=900, check=True,
+    )  # fmt: skip
+    got = json.loads(out.stdout)
+    assert got["rows"] == RLConfig().prompts_per_step * RLConfig().num_samples
+    assert got["rows_identical"][0] >= 0.9, got["rows_identical"]
+    (tokens,) = got["tokens"]
+    assert abs(tokens["eager"] - tokens["compiled"]) <= 0.05 * tokens["eager"], tokens
+    assert got["compile_cpu_s"] > 0 and got["eager_median"] > 0 and got["compiled_median"] > 0
