@@ -30,17 +30,14 @@ import torch
 from reasonlab.core.utils import set_seed
 from reasonlab.shipped import zoo
 from reasonlab.training.rl import RLConfig
-from reasonlab.world import tasks
-from reasonlab.world.policy import Policy
 
 
 def measure(calls: int, warmup: int, mode: str | None = None) -> dict:
     """Eager and compiled sampling of one RL batch, alternating; see the module docstring."""
     set_seed(0)
-    state = torch.load(zoo.path_of("base"), map_location="cpu", weights_only=True)
-    policy = Policy.from_state(state)
+    policy = zoo.load("base", train_if_missing=False)
     cfg = RLConfig()
-    prompts = [p.prompt for p in tasks.make(**zoo.RL_PROBLEMS)[: cfg.prompts_per_step]]
+    prompts = [p.prompt for p in zoo.rl_problems()[: cfg.prompts_per_step]]
     model = policy.model
     eager = model.decode_step
     compiled = torch.compile(eager, dynamic=True, mode=mode)
